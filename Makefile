@@ -1,0 +1,103 @@
+# Tern: build, run and test. `make run` boots in QEMU; `make test` runs every test.
+# Everything is built out of tree into build/.
+
+BUILD ?= build
+CC ?= gcc
+PYTHON ?= /usr/bin/python3
+QEMU ?= qemu-system-x86_64
+# Extra options for `make run`, e.g. RUN_ARGS="-smp 4 -m 1G" or APPEND="loglevel=8".
+RUN_MACHINE ?= pc
+RUN_ARGS ?= -m 256M
+APPEND ?=
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+# ---------------------------------------------------------------- kernel
+KERNEL_ARCH := x86_64
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
+	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-strict-aliasing -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -fno-common -D__KERNEL__ \
+	-Iinclude -Ikernel -Ikernel/arch/$(KERNEL_ARCH)/include -MMD -MP
+KERNEL_ASFLAGS := -D__ASSEMBLY__ -D__KERNEL__ -Ikernel -Ikernel/arch/$(KERNEL_ARCH)/include -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+	-T kernel/arch/$(KERNEL_ARCH)/kernel.ld
+
+KERNEL_C := $(shell find kernel -name '*.c' | sort)
+KERNEL_S := $(shell find kernel -name '*.S' | sort)
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
+
+.PHONY: all kernel initrd run test unit systest bench bench-boot deps clean
+all: kernel initrd
+kernel: $(BUILD)/kernel.elf
+initrd: $(BUILD)/initrd.img
+
+$(BUILD)/kernel/%.o: kernel/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/%.o: kernel/%.S
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+# Two links: the first gives the symbol addresses, the second embeds them
+# (kernel/core/ksyms.c). The table sits after all code, so no code moves; the
+# check below proves it.
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/$(KERNEL_ARCH)/kernel.ld tools/gen_ksyms.py
+	@: > $(BUILD)/ksyms.empty
+	$(PYTHON) tools/gen_ksyms.py $(BUILD)/ksyms.empty > $(BUILD)/ksyms0.S
+	$(CC) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
+	ld $(KERNEL_LDFLAGS) -o $(BUILD)/kernel.pass1.elf $(KERNEL_OBJS) $(BUILD)/ksyms0.o
+	nm -n $(BUILD)/kernel.pass1.elf > $(BUILD)/kernel.pass1.syms
+	$(PYTHON) tools/gen_ksyms.py $(BUILD)/kernel.pass1.syms > $(BUILD)/ksyms.S
+	$(CC) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	ld $(KERNEL_LDFLAGS) -o $@.tmp $(KERNEL_OBJS) $(BUILD)/ksyms.o
+	@nm -n $@.tmp | grep -i ' [tT] ' > $(BUILD)/kernel.final.text
+	@grep -i ' [tT] ' $(BUILD)/kernel.pass1.syms | cmp -s - $(BUILD)/kernel.final.text || \
+		{ echo "ksyms: code moved between links" >&2; exit 1; }
+	mv $@.tmp $@
+
+# ---------------------------------------------------------------- initrd
+# Placeholder content until user space exists: a cpio newc archive of initrd/.
+INITRD_FILES := $(shell find initrd -type f 2>/dev/null | sort)
+$(BUILD)/initrd.img: $(INITRD_FILES) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	cd initrd && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 > $(abspath $@)
+
+# ---------------------------------------------------------------- host deps
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(@D)
+	@./scripts/deps.sh
+	@touch $@
+
+# ---------------------------------------------------------------- run
+run: $(DEPS_STAMP) all
+	@echo "tern: booting in QEMU ($(RUN_MACHINE)); quit with Ctrl-A X" >&2
+	$(QEMU) -M $(RUN_MACHINE) $(RUN_ARGS) -nodefaults -no-reboot -display none -serial mon:stdio \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel $(BUILD)/kernel.elf -initrd $(BUILD)/initrd.img -append "$(APPEND)"; \
+		status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || exit $$status
+
+# ---------------------------------------------------------------- tests
+include tests/unit/unit.mk
+
+test: $(DEPS_STAMP) unit systest
+
+systest: $(DEPS_STAMP) all
+	$(PYTHON) -m pytest -q tests/system
+
+# ---------------------------------------------------------------- benchmarks
+$(BUILD)/bench/ready: bench/guest/ready.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	musl-gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+bench: bench-boot
+
+bench-boot: $(DEPS_STAMP) all $(BUILD)/bench/ready
+	$(PYTHON) bench/boot.py --kernel $(BUILD)/kernel.elf --out $(BUILD)/bench/boot.json
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

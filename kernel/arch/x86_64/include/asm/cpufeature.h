@@ -1,0 +1,25 @@
+/* CPU features found by CPUID at boot (arch/x86_64/cpu.c). */
+#ifndef ASM_CPUFEATURE_H
+#define ASM_CPUFEATURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu_features {
+	char vendor[13];
+	char brand[49];
+	char hypervisor[13]; /* "" on bare metal */
+	uint32_t max_leaf, max_ext_leaf, max_hv_leaf;
+	uint32_t family, model, stepping;
+	bool nx, pdpe1gb, sse, sse2, fxsr, xsave, avx, x2apic, tsc_deadline, invariant_tsc;
+	bool smep, smap, umip, rdrand, rdseed, fsgsbase, apic, pcid;
+};
+
+extern struct cpu_features cpu_features;
+
+/* Reads CPUID (early; no side effects). */
+void cpu_detect(void);
+/* Turns on what the kernel relies on: NX, write protect, SSE state, SMEP/SMAP/UMIP. */
+void cpu_enable_features(void);
+
+#endif

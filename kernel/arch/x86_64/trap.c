@@ -1,0 +1,145 @@
+/*
+ * Exception reports and interrupt dispatch. Any exception in the kernel is
+ * fatal: it prints what happened (vector, error code, RIP with its function,
+ * CR2, all registers, a backtrace) and panics. User-mode exceptions become
+ * signals in a later issue.
+ */
+#include "asm/trap.h"
+
+#include "asm/cpu.h"
+#include "asm/lapic.h"
+#include "core/arch.h"
+#include "core/ksyms.h"
+#include "core/log.h"
+#include "core/panic.h"
+#include "lib/printf.h"
+
+struct irq_slot {
+	irq_handler_fn handler;
+	void *ctx;
+};
+
+/* Filled in during boot before interrupts are enabled; read-only afterwards. */
+static struct irq_slot irq_table[256];
+
+static const char *const exception_names[VEC_EXCEPTION_COUNT] = {
+	[0] = "#DE divide error",
+	[1] = "#DB debug",
+	[2] = "NMI",
+	[3] = "#BP breakpoint",
+	[4] = "#OF overflow",
+	[5] = "#BR bound range",
+	[6] = "#UD invalid opcode",
+	[7] = "#NM device not available",
+	[8] = "#DF double fault",
+	[9] = "coprocessor segment overrun",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack fault",
+	[13] = "#GP general protection",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 floating point",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD floating point",
+	[20] = "#VE virtualization",
+	[21] = "#CP control protection",
+	[28] = "#HV hypervisor injection",
+	[29] = "#VC VMM communication",
+	[30] = "#SX security",
+};
+
+void trap_register(unsigned vector, irq_handler_fn handler, void *ctx)
+{
+	if (vector < VEC_EXCEPTION_COUNT || vector > 255)
+		panic("trap_register: vector %u is not an interrupt vector", vector);
+	irq_table[vector].handler = handler;
+	irq_table[vector].ctx = ctx;
+}
+
+static void describe_page_fault(uint64_t err, char *buf, size_t size)
+{
+	/* Error code bits (SDM vol. 3A, 4.7). */
+	ksnprintf(buf, size, " [%s %s %s%s%s]", (err & 1) ? "protection" : "not-present",
+		  (err & 2) ? "write" : ((err & 16) ? "instruction-fetch" : "read"), (err & 4) ? "user" : "kernel",
+		  (err & 8) ? " reserved-bit" : "", (err & 32) ? " protection-key" : "");
+}
+
+static void print_symbol_line(const char *label, uint64_t addr)
+{
+	uint64_t off = 0;
+	const char *name = ksyms_lookup(addr, &off);
+
+	if (name != NULL)
+		printk(LOG_ALWAYS, "  %s 0x%016llx <%s+%#llx>\n", label, (unsigned long long)addr, name,
+		       (unsigned long long)off);
+	else
+		printk(LOG_ALWAYS, "  %s 0x%016llx\n", label, (unsigned long long)addr);
+}
+
+static void report_exception(const struct trap_frame *f)
+{
+	const char *name = f->vector < VEC_EXCEPTION_COUNT ? exception_names[f->vector] : NULL;
+	char detail[96] = "";
+	uint64_t cr2 = read_cr2();
+
+	if (f->vector == VEC_PAGE_FAULT)
+		describe_page_fault(f->error_code, detail, sizeof(detail));
+	printk(LOG_ALWAYS, "tern: kernel fault: %s (vector %llu), error code %#llx%s\n",
+	       name != NULL ? name : "reserved exception", (unsigned long long)f->vector,
+	       (unsigned long long)f->error_code, detail);
+	if (f->vector == VEC_PAGE_FAULT)
+		printk(LOG_ALWAYS, "  faulting address (cr2) 0x%016llx%s\n", (unsigned long long)cr2,
+		       cr2 < 4096 ? " (NULL pointer dereference)" : "");
+	if (f->vector == VEC_DOUBLE_FAULT)
+		printk(LOG_ALWAYS, "  (a double fault in the kernel is usually a kernel stack overflow "
+				   "into its guard page)\n");
+	print_symbol_line("rip", f->rip);
+	printk(LOG_ALWAYS, "  cs  0x%04llx  rflags 0x%08llx  rsp 0x%016llx  ss 0x%04llx\n", (unsigned long long)f->cs,
+	       (unsigned long long)f->rflags, (unsigned long long)f->rsp, (unsigned long long)f->ss);
+	printk(LOG_ALWAYS, "  rax 0x%016llx  rbx 0x%016llx  rcx 0x%016llx\n", (unsigned long long)f->rax,
+	       (unsigned long long)f->rbx, (unsigned long long)f->rcx);
+	printk(LOG_ALWAYS, "  rdx 0x%016llx  rsi 0x%016llx  rdi 0x%016llx\n", (unsigned long long)f->rdx,
+	       (unsigned long long)f->rsi, (unsigned long long)f->rdi);
+	printk(LOG_ALWAYS, "  rbp 0x%016llx  r8  0x%016llx  r9  0x%016llx\n", (unsigned long long)f->rbp,
+	       (unsigned long long)f->r8, (unsigned long long)f->r9);
+	printk(LOG_ALWAYS, "  r10 0x%016llx  r11 0x%016llx  r12 0x%016llx\n", (unsigned long long)f->r10,
+	       (unsigned long long)f->r11, (unsigned long long)f->r12);
+	printk(LOG_ALWAYS, "  r13 0x%016llx  r14 0x%016llx  r15 0x%016llx\n", (unsigned long long)f->r13,
+	       (unsigned long long)f->r14, (unsigned long long)f->r15);
+	printk(LOG_ALWAYS, "  cr0 0x%016llx  cr2 0x%016llx  cr3 0x%016llx  cr4 0x%016llx\n",
+	       (unsigned long long)read_cr0(), (unsigned long long)cr2, (unsigned long long)read_cr3(),
+	       (unsigned long long)read_cr4());
+	printk(LOG_ALWAYS, "backtrace:\n");
+	print_symbol_line("#0", f->rip);
+	arch_print_backtrace(f->rbp, 0);
+}
+
+static void handle_exception(struct trap_frame *f)
+{
+	if (f->vector == VEC_NMI) {
+		/* An NMI is not an error: the host (or a watchdog) may send one. */
+		printk(LOG_WARNING, "tern: NMI received at %#llx\n", (unsigned long long)f->rip);
+		return;
+	}
+	panic_begin_trap();
+	report_exception(f);
+	panic_finish();
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector < VEC_EXCEPTION_COUNT) {
+		handle_exception(f);
+		return;
+	}
+	if (f->vector == VEC_SPURIOUS)
+		return; /* no EOI for spurious interrupts (SDM vol. 3A, 11.9) */
+	struct irq_slot *slot = &irq_table[f->vector];
+	if (slot->handler != NULL)
+		slot->handler(f, slot->ctx);
+	else
+		printk(LOG_WARNING, "tern: unexpected interrupt on vector %llu\n", (unsigned long long)f->vector);
+	if (f->vector >= VEC_IRQ_BASE)
+		lapic_eoi();
+}

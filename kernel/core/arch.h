@@ -1,0 +1,31 @@
+/*
+ * What generic kernel code needs from the architecture. Implemented under
+ * kernel/arch/<arch>/.
+ */
+#ifndef CORE_ARCH_H
+#define CORE_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes to the boot console (COM1 on x86). Callers serialize. */
+void arch_console_write(const char *s, size_t n);
+
+/* Ends the VM, reporting status to the host where the VMM allows it. */
+__attribute__((noreturn)) void arch_poweroff(int status);
+/* Stops this CPU for good (interrupts off). */
+__attribute__((noreturn)) void arch_halt_forever(void);
+
+/* Prints the kernel call chain starting at the given frame pointer. */
+void arch_print_backtrace(uint64_t frame_pointer, int skip);
+/* The current frame pointer, for backtraces of the caller. */
+uint64_t arch_frame_pointer(void);
+
+/* Raw cycle counter and the count taken at the kernel's first instruction. */
+uint64_t arch_cycles(void);
+uint64_t arch_boot_cycles(void);
+
+/* Waits for an interrupt with interrupts enabled. */
+void arch_idle(void);
+
+#endif

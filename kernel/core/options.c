@@ -1,0 +1,80 @@
+#include "core/options.h"
+
+#include <stdbool.h>
+
+#include "core/log.h"
+#include "core/panic.h"
+#include "lib/cmdline.h"
+#include "lib/string.h"
+
+#define DEFAULT_INIT "/sbin/init"
+#define QUIET_LOGLEVEL 4
+
+struct kernel_options kernel_options = {.init = DEFAULT_INIT};
+
+/* Words that belong to the VMM, boot loader or other programs: silently accepted. */
+static const char *const foreign_options[] = {
+	"console", "earlyprintk", "reboot", "pci", "acpi", "noapic", "nolapic", "tsc", "virtio_mmio.device",
+	"root", "rw", "ro", "rootfstype", "nokaslr", "mitigations", "maxcpus", "nosmp",
+};
+
+static void warn_word(const char *why, const char *key, const char *value)
+{
+	char k[96], v[96];
+
+	str_escape(key, k, sizeof(k));
+	str_escape(value != NULL ? value : "", v, sizeof(v));
+	pr_warn("cmdline: %s '%s%s%s', ignored\n", why, k, value != NULL ? "=" : "", v);
+}
+
+static bool is_foreign(const char *key)
+{
+	for (size_t i = 0; i < sizeof(foreign_options) / sizeof(foreign_options[0]); i++) {
+		if (strcmp(key, foreign_options[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void apply_word(void *ctx, const char *key, const char *value, bool truncated)
+{
+	unsigned long long n;
+
+	(void)ctx;
+	if (truncated) {
+		warn_word("overlong option", key, value);
+		return;
+	}
+	if (strcmp(key, "loglevel") == 0) {
+		if (value == NULL || !cmdline_parse_u64(value, &n) || n > LOG_ALWAYS)
+			warn_word("bad value (0..8) in", key, value);
+		else
+			log_set_console_level((int)n);
+	} else if (strcmp(key, "quiet") == 0 && value == NULL) {
+		log_set_console_level(QUIET_LOGLEVEL);
+	} else if (strcmp(key, "init") == 0) {
+		if (value == NULL || value[0] != '/' || strlen(value) >= OPTIONS_PATH_MAX)
+			warn_word("bad path (absolute, < 256 bytes) in", key, value);
+		else
+			strlcpy(kernel_options.init, value, sizeof(kernel_options.init));
+	} else if (strcmp(key, "panic") == 0) {
+		if (value != NULL && strcmp(value, "poweroff") == 0)
+			panic_set_action(PANIC_POWEROFF);
+		else if (value != NULL && strcmp(value, "halt") == 0)
+			panic_set_action(PANIC_HALT);
+		else
+			warn_word("bad value (poweroff|halt) in", key, value);
+	} else if (strcmp(key, "test") == 0) {
+		if (value == NULL || value[0] == '\0' || strlen(value) >= OPTIONS_TEST_MAX)
+			warn_word("bad value in", key, value);
+		else
+			strlcpy(kernel_options.test, value, sizeof(kernel_options.test));
+	} else if (!is_foreign(key)) {
+		warn_word("unknown option", key, value);
+	}
+}
+
+void options_parse(const char *cmdline, unsigned long len)
+{
+	cmdline_parse(cmdline, len, apply_word, NULL);
+}
