@@ -19,6 +19,9 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic
 	-fno-omit-frame-pointer -fno-strict-aliasing -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-common -D__KERNEL__ \
 	-Iinclude -Ikernel -Ikernel/arch/$(KERNEL_ARCH)/include -MMD -MP
+ifeq ($(RELEASE),1)
+KERNEL_CFLAGS += -DHEAP_DEBUG=0
+endif
 KERNEL_ASFLAGS := -D__ASSEMBLY__ -D__KERNEL__ -Ikernel -Ikernel/arch/$(KERNEL_ARCH)/include -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T kernel/arch/$(KERNEL_ARCH)/kernel.ld

@@ -42,15 +42,20 @@ def free_port():
 
 
 def command(kernel, machine="pc", cpus=1, memory="128M", append=None, initrd=None,
-            cpu_model=None, serial="stdio", extra=()):
-    """The QEMU argv for booting `kernel` (an ELF with a PVH note, or a bzImage)."""
-    if machine not in MACHINES:
+            cpu_model=None, serial="stdio", debug_exit=True, extra=()):
+    """The QEMU argv for booting `kernel` (an ELF with a PVH note, or a bzImage).
+
+    machine may carry options ("microvm,acpi=off"); debug_exit=False leaves out
+    isa-debug-exit, so the guest must power off through ACPI.
+    """
+    if machine.split(",")[0] not in MACHINES:
         raise ValueError(f"unknown machine {machine!r}")
     argv = [QEMU, "-M", machine, "-m", str(memory), "-smp", str(cpus),
             "-nodefaults", "-no-reboot", "-display", "none",
-            "-serial", serial,
-            "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=0x04",
-            "-kernel", str(kernel)]
+            "-serial", serial]
+    if debug_exit:
+        argv += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=0x04"]
+    argv += ["-kernel", str(kernel)]
     if kvm_usable():
         argv += ["-accel", "kvm", "-cpu", cpu_model or "host"]
     else:
@@ -82,17 +87,21 @@ class Result:
                 f"elapsed={self.elapsed:.3f}s)")
 
 
-def run(argv, timeout=60.0, marks=(), stop_after=None, stdin_data=None):
+def run(argv, timeout=60.0, marks=(), stop_after=None, stdin_data=None, grace=0.0, script=()):
     """Runs QEMU until it exits or `timeout` seconds pass (then it is killed).
 
     marks: substrings whose first appearance in the console output is timed.
-    stop_after: a substring; once it has appeared, QEMU is killed (for guests that
-    cannot power themselves off).
+    stop_after: a substring; once it has appeared, QEMU gets `grace` more seconds
+    to exit by itself, then is killed (for guests that cannot power themselves off).
+    stdin_data: bytes written to the console at once; script: (marker, bytes) pairs,
+    each written once its marker has appeared in the output (input sent before the
+    guest reads it may be lost, as on a real serial line).
     """
+    script = list(script)
     if shutil.which(argv[0]) is None:
         raise FileNotFoundError(f"{argv[0]} not found (run scripts/deps.sh)")
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data else subprocess.DEVNULL,
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data or script else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     if stdin_data:
@@ -122,7 +131,17 @@ def run(argv, timeout=60.0, marks=(), stop_after=None, stdin_data=None):
             for m in marks:
                 if m not in found and m in text:
                     found[m] = now
+            while script and script[0][0] in text:
+                proc.stdin.write(script.pop(0)[1])
+                proc.stdin.flush()
             if stop_after is not None and stop_after in text:
+                if grace > 0:
+                    try:
+                        proc.wait(timeout=grace)
+                    except subprocess.TimeoutExpired:
+                        pass
+                    rest = proc.stdout.read() if proc.poll() is not None else b""
+                    buf += rest or b""
                 break
     finally:
         if proc.poll() is None:

@@ -40,6 +40,7 @@
 /* Keeps the compiler from proving these accesses invalid and dropping them. */
 static volatile uintptr_t zero_address;
 static volatile int zero_divisor;
+static volatile int dividend = 1000;
 static volatile int never_reached_depth = -1;
 static volatile uint8_t data_page[4096] __attribute__((aligned(4096)));
 
@@ -194,7 +195,7 @@ void selftest_run(const char *name)
 	} else if (strcmp(name, "ud") == 0) {
 		__builtin_trap();
 	} else if (strcmp(name, "divzero") == 0) {
-		printk(LOG_ALWAYS, "%d\n", 1 / zero_divisor);
+		printk(LOG_ALWAYS, "%d\n", dividend / zero_divisor);
 	} else if (strcmp(name, "write-text") == 0) {
 		*(volatile uint8_t *)(uintptr_t)&selftest_run = 0xcc;
 	} else if (strcmp(name, "exec-data") == 0) {

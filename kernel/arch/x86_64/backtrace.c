@@ -37,7 +37,7 @@ void arch_print_backtrace(uint64_t fp, int skip)
 			/* ret - 1: the call instruction, which may be the last one of its function. */
 			const char *name = ksyms_lookup(ret - 1, &off);
 			if (name != NULL)
-				printk(LOG_ALWAYS, "  #%d 0x%016llx %s+%#llx\n", depth - skip + 1, (unsigned long long)ret, name,
+				printk(LOG_ALWAYS, "  #%d 0x%016llx %s+0x%llx\n", depth - skip + 1, (unsigned long long)ret, name,
 				       (unsigned long long)(off + 1));
 			else
 				printk(LOG_ALWAYS, "  #%d 0x%016llx ?\n", depth - skip + 1, (unsigned long long)ret);

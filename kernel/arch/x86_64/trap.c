@@ -71,7 +71,7 @@ static void print_symbol_line(const char *label, uint64_t addr)
 	const char *name = ksyms_lookup(addr, &off);
 
 	if (name != NULL)
-		printk(LOG_ALWAYS, "  %s 0x%016llx <%s+%#llx>\n", label, (unsigned long long)addr, name,
+		printk(LOG_ALWAYS, "  %s 0x%016llx <%s+0x%llx>\n", label, (unsigned long long)addr, name,
 		       (unsigned long long)off);
 	else
 		printk(LOG_ALWAYS, "  %s 0x%016llx\n", label, (unsigned long long)addr);
