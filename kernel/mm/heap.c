@@ -60,6 +60,8 @@ static size_t debug_overhead(void)
 
 static int class_for(size_t size)
 {
+	if (size > HEAP_SMALL_MAX)
+		return -1; /* also keeps size + overhead from wrapping */
 	size_t need = size + debug_overhead();
 
 	for (unsigned c = 0; c < CLASS_COUNT; c++) {
@@ -127,7 +129,12 @@ static void *small_alloc(unsigned c, size_t size)
 	char *obj = s->free_list;
 	size_t hdr = HEAP_DEBUG ? sizeof(struct obj_header) : 0;
 
-	s->free_list = *(void **)(void *)(obj + hdr);
+	void *next = *(void **)(void *)(obj + hdr);
+	if (next != NULL && ((uintptr_t)next & ~(uintptr_t)(HEAP_PAGE_SIZE - 1)) != (uintptr_t)s) {
+		corrupt("slab free list corrupted (write to freed memory?)", obj + hdr);
+		return NULL;
+	}
+	s->free_list = next;
 	if (--s->free_count == 0)
 		list_remove(&s->link);
 	if (HEAP_DEBUG) {
@@ -272,8 +279,10 @@ size_t kmalloc_usable_size(const void *ptr)
 
 	if ((uintptr_t)ptr - page == HEADER_SIZE && l->magic == LARGE_MAGIC)
 		return ((size_t)HEAP_PAGE_SIZE << l->order) - HEADER_SIZE;
+	if (HEAP_DEBUG)
+		return ((const struct obj_header *)ptr - 1)->size; /* the canary sits right after it */
 	const struct slab *s = (const struct slab *)page;
-	return class_size(s->class_index) - debug_overhead();
+	return class_size(s->class_index);
 }
 
 void heap_get_stats(struct heap_stats *out)

@@ -142,6 +142,8 @@ uint64_t pmm_alloc(unsigned order)
 {
 	uint64_t flags = spin_lock_irqsave(&pmm_lock);
 	uint32_t pfn = buddy_alloc(&buddy, order);
+	if (pfn != BUDDY_NONE)
+		buddy.pages[pfn].refcount = 1;
 	spin_unlock_irqrestore(&pmm_lock, flags);
 	return pfn == BUDDY_NONE ? 0 : (uint64_t)pfn << PAGE_SHIFT;
 }
@@ -164,6 +166,35 @@ void pmm_free(uint64_t pa, unsigned order)
 		panic("pmm: double free of %#llx (order %u)", (unsigned long long)pa, order);
 	if (err != BUDDY_OK)
 		panic("pmm: invalid free of %#llx (order %u)", (unsigned long long)pa, order);
+}
+
+static struct page *page_of(uint64_t pa)
+{
+	uint64_t pfn = pa >> PAGE_SHIFT;
+
+	if (pfn >= buddy.npages)
+		panic("pmm: %#llx is not RAM", (unsigned long long)pa);
+	return &buddy.pages[pfn];
+}
+
+void pmm_page_ref(uint64_t pa)
+{
+	__atomic_add_fetch(&page_of(pa)->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void pmm_page_unref(uint64_t pa)
+{
+	uint32_t left = __atomic_sub_fetch(&page_of(pa)->refcount, 1, __ATOMIC_ACQ_REL);
+
+	if (left == UINT32_MAX)
+		panic("pmm: reference count of %#llx went below zero", (unsigned long long)pa);
+	if (left == 0)
+		pmm_free(pa & ~(PAGE_SIZE - 1), 0);
+}
+
+uint32_t pmm_page_refcount(uint64_t pa)
+{
+	return __atomic_load_n(&page_of(pa)->refcount, __ATOMIC_RELAXED);
 }
 
 uint64_t pmm_total_pages(void) { return buddy.managed_pages; }

@@ -33,6 +33,15 @@ uint64_t pmm_alloc_zeroed(unsigned order);
 /* Frees a block; a double or invalid free is a kernel bug and panics. */
 void pmm_free(uint64_t pa, unsigned order);
 
+/*
+ * Reference counts of single pages shared by address spaces (copy-on-write,
+ * shared memory). pmm_alloc() returns blocks with a count of 1;
+ * pmm_page_unref() frees the page when the count drops to 0.
+ */
+void pmm_page_ref(uint64_t pa);
+void pmm_page_unref(uint64_t pa);
+uint32_t pmm_page_refcount(uint64_t pa);
+
 uint64_t pmm_total_pages(void);
 uint64_t pmm_free_pages(void);
 /* The highest physical address of RAM plus one. */

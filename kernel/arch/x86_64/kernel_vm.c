@@ -84,6 +84,17 @@ void kernel_vm_init(const struct boot_info *bi, const struct phys_range *extra, 
 	map_or_panic(rodata, image_phys(__text_end), data - rodata, VM_GLOBAL, false);
 	map_or_panic(data, image_phys(__rodata_end), end - data, VM_WRITE | VM_GLOBAL, false);
 
+	/* Every user address space copies the kernel half of the top-level table once, so
+	 * the slots the kernel maps into later (stacks and MMIO in the kernel virtual
+	 * area) must exist now; the direct map and the image are complete already. */
+	uint64_t *pml4 = phys_to_virt(kernel_root);
+	unsigned kva_slot = pt_index(KVA_BASE, PT_LEVEL_PML4);
+	if (!(pml4[kva_slot] & PTE_PRESENT)) {
+		uint64_t pdpt = pmm_alloc_zeroed(0);
+		if (pdpt == 0)
+			panic("paging: no memory for kernel page tables");
+		pml4[kva_slot] = pdpt | PTE_PRESENT | PTE_WRITE;
+	}
 	write_cr3(kernel_root);
 	write_cr4(read_cr4() | CR4_PGE);
 	pr_info("paging: kernel tables at %#llx; text %llu KiB RX, rodata %llu KiB R, data %llu KiB RW\n",

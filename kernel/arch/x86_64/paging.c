@@ -32,6 +32,17 @@ uint64_t paging_pte_flags(unsigned vm_flags)
 	return f;
 }
 
+/* [va, va+size) lies within one canonical half and does not wrap. */
+static bool range_is_canonical(uint64_t va, uint64_t size)
+{
+	if (!va_is_canonical(va))
+		return false;
+	if (size == 0)
+		return true;
+	uint64_t last = va + size - 1;
+	return last >= va && ((va ^ last) >> 47) == 0;
+}
+
 static uint64_t *table(uint64_t pa)
 {
 	return phys_to_virt(pa & PTE_ADDR_MASK);
@@ -69,8 +80,7 @@ int pt_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t pte_
 	bool user = (pte_flags & PTE_USER) != 0;
 	int err = 0;
 
-	if (((va | pa | size) & (SMALL_SIZE - 1)) != 0 || !va_is_canonical(va) ||
-	    (size != 0 && !va_is_canonical(va + size - 1)))
+	if (((va | pa | size) & (SMALL_SIZE - 1)) != 0 || !range_is_canonical(va, size))
 		return -EINVAL;
 	while (size > 0) {
 		bool large = allow_large && ((va | pa) & (LARGE_SIZE - 1)) == 0 && size >= LARGE_SIZE;
@@ -109,7 +119,7 @@ static uint64_t *walk_find(uint64_t root, uint64_t va, int *level_out)
 
 int pt_unmap(uint64_t root, uint64_t va, uint64_t size)
 {
-	if (((va | size) & (SMALL_SIZE - 1)) != 0)
+	if (((va | size) & (SMALL_SIZE - 1)) != 0 || !range_is_canonical(va, size))
 		return -EINVAL;
 	while (size > 0) {
 		int level = 0;
@@ -143,4 +153,81 @@ uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *pa)
 	if (pa != NULL)
 		*pa = base + (va & (page_size - 1));
 	return *e;
+}
+
+uint64_t *pt_walk(uint64_t root, uint64_t va, bool create, pt_alloc_fn alloc)
+{
+	uint64_t *t = table(root);
+	bool user = va < (1ull << 47);
+
+	for (int l = PT_LEVEL_PML4; l > PT_LEVEL_PT; l--) {
+		uint64_t *e = &t[pt_index(va, l)];
+		if (!(*e & PTE_PRESENT)) {
+			if (!create)
+				return NULL;
+			uint64_t page = alloc();
+			if (page == 0)
+				return NULL;
+			*e = page | PTE_PRESENT | PTE_WRITE | (user ? PTE_USER : 0);
+		} else if (*e & PTE_LARGE) {
+			return NULL;
+		}
+		t = table(*e);
+	}
+	return &t[pt_index(va, PT_LEVEL_PT)];
+}
+
+static void for_each_level(uint64_t table_pa, int level, uint64_t base, uint64_t start, uint64_t end, pt_leaf_fn fn,
+			   void *ctx)
+{
+	uint64_t *t = table(table_pa);
+	uint64_t span = 1ull << (12 + 9 * (level - 1));
+
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		uint64_t lo = base + i * span, hi = lo + span;
+		if (hi <= start || lo >= end)
+			continue;
+		uint64_t e = t[i];
+		if (level == PT_LEVEL_PT) {
+			if (e & (PTE_PRESENT | PTE_SAVED))
+				fn(ctx, lo, &t[i]);
+			continue;
+		}
+		if ((e & PTE_PRESENT) && !(e & PTE_LARGE))
+			for_each_level(e, level - 1, lo, start, end, fn, ctx);
+	}
+}
+
+void pt_for_each_leaf(uint64_t root, uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx)
+{
+	if (end > (1ull << 47))
+		end = 1ull << 47;
+	if (start < end)
+		for_each_level(root, PT_LEVEL_PML4, 0, start, end, fn, ctx);
+}
+
+static void free_level(uint64_t table_pa, int level, pt_free_fn free_page)
+{
+	uint64_t *t = table(table_pa);
+
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		if ((t[i] & PTE_PRESENT) && !(t[i] & PTE_LARGE) && level > PT_LEVEL_PD)
+			free_level(t[i], level - 1, free_page);
+		if ((t[i] & PTE_PRESENT) && level > PT_LEVEL_PT && !(t[i] & PTE_LARGE))
+			free_page(t[i] & PTE_ADDR_MASK);
+		t[i] = 0;
+	}
+}
+
+void pt_free_user_tables(uint64_t root, pt_free_fn free_page)
+{
+	uint64_t *pml4 = table(root);
+
+	for (unsigned i = 0; i < PT_ENTRIES / 2; i++) {
+		if (!(pml4[i] & PTE_PRESENT))
+			continue;
+		free_level(pml4[i], PT_LEVEL_PDPT, free_page);
+		free_page(pml4[i] & PTE_ADDR_MASK);
+		pml4[i] = 0;
+	}
 }

@@ -61,4 +61,25 @@ int pt_unmap(uint64_t root, uint64_t va, uint64_t size);
 /* Looks va up; returns the leaf entry (0 if not mapped) and the physical address. */
 uint64_t pt_lookup(uint64_t root, uint64_t va, uint64_t *pa);
 
+/*
+ * The leaf (4 KiB) entry for va, creating missing tables with alloc when
+ * create is set (user tables are marked user-accessible). NULL if va is not
+ * mapped at 4 KiB granularity and create is off, or on allocation failure.
+ */
+uint64_t *pt_walk(uint64_t root, uint64_t va, bool create, pt_alloc_fn alloc);
+
+/* Calls fn for each present (or PTE_SAVED) 4 KiB leaf in [start, end) (user half), skipping empty tables. */
+typedef void (*pt_leaf_fn)(void *ctx, uint64_t va, uint64_t *pte);
+void pt_for_each_leaf(uint64_t root, uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx);
+
+/* Frees every table page below the user/kernel boundary (PML4 entries 0..255) and clears them. */
+typedef void (*pt_free_fn)(uint64_t pa);
+void pt_free_user_tables(uint64_t root, pt_free_fn free_page);
+
+/* PTE accessors for generic memory code (kernel/mm/vmspace.c). */
+#define PTE_SAVED (1ull << 10) /* software bit: not present, but the page stays (PROT_NONE) */
+static inline bool pte_present(uint64_t pte) { return (pte & PTE_PRESENT) != 0; }
+static inline bool pte_writable(uint64_t pte) { return (pte & PTE_WRITE) != 0; }
+static inline uint64_t pte_address(uint64_t pte) { return pte & PTE_ADDR_MASK; }
+
 #endif
