@@ -7,12 +7,15 @@ static uint64_t base_cycles;
 static uint64_t frequency;
 static uint64_t mult; /* ns = cycles * mult >> SHIFT */
 static uint64_t last_ns;
+static uint64_t inverse; /* cycles = ns * inverse >> INVERSE_SHIFT */
+#define INVERSE_SHIFT 28
 #define SHIFT 32
 
 void clock_init(uint64_t freq_hz, uint64_t base)
 {
 	mult = (NSEC_PER_SEC << SHIFT) / freq_hz; /* 10^9 * 2^32 < 2^64 */
 	base_cycles = base;
+	inverse = (freq_hz << INVERSE_SHIFT) / NSEC_PER_SEC; /* freq < 2^36 Hz */
 	frequency = freq_hz;
 }
 
@@ -24,6 +27,11 @@ bool clock_ready(void)
 uint64_t clock_frequency(void)
 {
 	return frequency;
+}
+
+uint64_t clock_ns_to_cycles(uint64_t ns)
+{
+	return base_cycles + (uint64_t)(((unsigned __int128)ns * inverse) >> INVERSE_SHIFT);
 }
 
 uint64_t clock_cycles_to_ns(uint64_t cycles)

@@ -18,6 +18,8 @@ bool clock_ready(void);
 uint64_t clock_frequency(void);
 /* Nanoseconds since the kernel started; never goes backwards. */
 uint64_t clock_monotonic_ns(void);
+/* Converts a monotonic time to the counter value it corresponds to. */
+uint64_t clock_ns_to_cycles(uint64_t ns);
 /* Converts a cycle count (a difference) to nanoseconds. */
 uint64_t clock_cycles_to_ns(uint64_t cycles);
 

@@ -4,6 +4,7 @@
 
 #include "core/arch.h"
 #include "core/spinlock.h"
+#include "fd/tty.h"
 
 #define INPUT_RING_SIZE 256
 
@@ -34,8 +35,16 @@ void console_write(const char *s, size_t n)
 	spin_unlock_irqrestore(&console_lock, flags);
 }
 
+void console_write_raw(const char *s, size_t n)
+{
+	uint64_t flags = spin_lock_irqsave(&console_lock);
+	arch_console_write(s, n);
+	spin_unlock_irqrestore(&console_lock, flags);
+}
+
 void console_input_byte(char c)
 {
+	tty_input(c);
 	uint64_t flags = spin_lock_irqsave(&input_lock);
 	if (input_head - input_tail < INPUT_RING_SIZE)
 		input_ring[input_head++ % INPUT_RING_SIZE] = c;

@@ -6,7 +6,11 @@
 #include "core/log.h"
 #include "core/options.h"
 #include "core/selftest.h"
+#include "core/panic.h"
+#include "fd/initramfs.h"
 #include "mm/pmm.h"
+#include "proc/process.h"
+#include "sched/sched.h"
 
 void kmain(void)
 {
@@ -15,12 +19,15 @@ void kmain(void)
 	printk(LOG_ALWAYS, "tern: kernel ready in %llu us\n", (unsigned long long)(boot_ns / NSEC_PER_USEC));
 	pr_info("memory: %llu MiB total, %llu MiB free\n", (unsigned long long)(pmm_total_pages() >> 8),
 		(unsigned long long)(pmm_free_pages() >> 8));
-	initrd_init();
+	bool have_initrd = initrd_init();
 	if (kernel_options.test[0] != '\0')
 		selftest_run(kernel_options.test);
-	pr_notice("tern: no user space yet (init=%s will be started by a later version); idle. "
-		  "In QEMU, Ctrl-A X quits.\n",
-		  kernel_options.init);
-	for (;;)
-		arch_idle();
+	size_t size = 0;
+	const void *archive = have_initrd ? initrd_data(&size) : NULL;
+	initramfs_init(archive, size);
+	if (!have_initrd)
+		boot_fail("no initrd: nothing to run as init (QEMU: -initrd build/initrd.img)");
+	pr_info("tern: starting %s\n", kernel_options.init);
+	proc_start_init(kernel_options.init);
+	sched_idle_loop();
 }

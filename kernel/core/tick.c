@@ -1,6 +1,6 @@
 #include "core/tick.h"
 
-/* Incremented by the boot CPU's timer interrupt only. */
+/* Incremented by the boot CPU's tick only (kernel/sched/timer.c). */
 static uint64_t ticks;
 
 void tick_handle(void)

@@ -20,6 +20,7 @@
 #include "core/arch.h"
 #include "core/bootinfo.h"
 #include "core/clock.h"
+#include "core/random.h"
 #include "core/kmain.h"
 #include "core/log.h"
 #include "core/options.h"
@@ -29,6 +30,10 @@
 #include "mm/kva.h"
 #include "mm/phys.h"
 #include "mm/pmm.h"
+#include "linux/time.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
+#include "asm/thread.h"
 
 /* Below this much RAM the kernel refuses to boot, with a message. */
 #define MIN_RAM_MIB 20
@@ -43,6 +48,7 @@ extern char __kernel_start[], __kernel_end[];
 
 /* Filled in during boot; read-only afterwards. */
 static struct acpi_info acpi;
+static struct thread *boot_idle;
 
 static const void *early_acpi_map(uint64_t pa, size_t len)
 {
@@ -171,15 +177,37 @@ static void allocate_ist_stacks(void)
 	}
 }
 
+/* The boot CPU's per-CPU data, reached through GS from now on; the boot flow becomes its idle thread. */
+static void percpu_setup(struct thread *idle)
+{
+	struct cpu *c = &cpus[0];
+
+	c->self = c;
+	c->id = 0;
+	c->arch_id = lapic_id();
+	c->online = true;
+	cpu_count = 1;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	sched_init_cpu(c, idle);
+	c->kernel_stack_top = idle->stack.top;
+	gdt_set_kernel_stack(idle->stack.top);
+}
+
 __attribute__((noreturn)) static void boot_continue(void)
 {
 	allocate_ist_stacks();
 	cpu_enable_features();
+	fpu_init();
+	cpu_syscall_init();
 	lapic_init(acpi.lapic_address);
+	percpu_setup(boot_idle);
 	ioapic_init(&acpi);
 	power_init(&acpi);
 	time_setup();
-	timer_init();
+	random_init();
+	time_init();
+	arch_timer_start();
 	serial_enable_input_irq();
 	irq_enable();
 	kmain();
@@ -198,8 +226,6 @@ __attribute__((noreturn)) static void call_on_stack(uint64_t top, void (*fn)(voi
 
 void x86_boot_main(uint32_t start_info_pa)
 {
-	struct kstack stack;
-
 	serial_init();
 	cpu_detect();
 	gdt_init();
@@ -214,7 +240,8 @@ void x86_boot_main(uint32_t start_info_pa)
 	check_memory();
 	acpi_setup();
 	memory_setup();
-	if (!kva_alloc_stack(&stack))
-		panic("boot: no memory for the boot stack");
-	call_on_stack(stack.top, boot_continue);
+	boot_idle = thread_alloc("idle0");
+	if (boot_idle == NULL)
+		panic("boot: no memory for the boot thread");
+	call_on_stack(boot_idle->stack.top - sizeof(struct trap_frame), boot_continue);
 }

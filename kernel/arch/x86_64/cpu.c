@@ -1,11 +1,13 @@
 #include "asm/cpufeature.h"
 
 #include "asm/cpu.h"
+#include "asm/gdt.h"
 #include "asm/paging.h"
 #include "core/log.h"
 #include "lib/string.h"
 
 struct cpu_features cpu_features;
+uint8_t smap_enabled;
 
 /* CPUID bits (SDM vol. 2A, CPUID). */
 #define CPUID1_EDX_FXSR (1u << 24)
@@ -114,8 +116,10 @@ void cpu_enable_features(void)
 		cr4 |= CR4_OSXSAVE;
 	if (f->smep)
 		cr4 |= CR4_SMEP;
-	if (f->smap)
+	if (f->smap) {
 		cr4 |= CR4_SMAP;
+		smap_enabled = 1;
+	}
 	if (f->umip)
 		cr4 |= CR4_UMIP;
 	write_cr4(cr4);
@@ -134,4 +138,21 @@ void cpu_enable_features(void)
 		f->brand[0] != '\0' ? f->brand : f->vendor, f->family, f->model, f->nx, f->smep, f->smap,
 		f->umip, f->xsave, f->avx, f->x2apic, f->tsc_deadline, f->hypervisor[0] != '\0' ? "; hypervisor " : "",
 		f->hypervisor);
+}
+
+/* SYSCALL/SYSRET MSRs (SDM vol. 3A, 5.8.8). */
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+/* Cleared on entry: IF, TF, DF, AC, NT. */
+#define SYSCALL_RFLAGS_MASK ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14))
+
+void syscall_entry(void);
+
+void cpu_syscall_init(void)
+{
+	wrmsr(MSR_STAR, ((uint64_t)SEL_USER_CODE32 << 48) | ((uint64_t)SEL_KERNEL_CODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, SYSCALL_RFLAGS_MASK);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }

@@ -33,6 +33,8 @@
 #define LVT_TIMER_ONESHOT (0u << 17)
 #define LVT_TIMER_TSC_DEADLINE (2u << 17)
 #define TIMER_DIVIDE_BY_16 0x3
+/* Longer one-shot counts could overflow; the tick re-arms well before this. */
+#define MAX_ONESHOT_NS NSEC_PER_SEC
 #define CALIBRATION_NS (2 * NSEC_PER_MSEC) /* against the TSC, already known */
 
 /* Set up once on the boot CPU (per-CPU parts come with SMP). */
@@ -146,13 +148,16 @@ bool lapic_timer_uses_tsc_deadline(void)
 	return tsc_deadline;
 }
 
-void lapic_timer_arm(uint64_t cycles)
+void lapic_timer_program(uint64_t deadline_ns)
 {
 	if (tsc_deadline) {
-		wrmsr(MSR_TSC_DEADLINE, rdtsc() + cycles);
+		wrmsr(MSR_TSC_DEADLINE, clock_ns_to_cycles(deadline_ns));
 		return;
 	}
-	uint64_t ns = clock_cycles_to_ns(cycles);
+	uint64_t now = clock_monotonic_ns();
+	uint64_t ns = deadline_ns > now ? deadline_ns - now : 0;
+	if (ns > MAX_ONESHOT_NS)
+		ns = MAX_ONESHOT_NS;
 	uint64_t ticks = ns * apic_ticks_per_ms / NSEC_PER_MSEC;
 	if (ticks == 0)
 		ticks = 1;

@@ -5,24 +5,23 @@
 
 #include "asm/lapic.h"
 #include "asm/trap.h"
-#include "core/clock.h"
-#include "core/tick.h"
-
-/* Set once in timer_init(). */
-static uint64_t cycles_per_tick;
+#include "sched/timer.h"
 
 static void timer_interrupt(struct trap_frame *frame, void *ctx)
 {
 	(void)frame;
 	(void)ctx;
-	lapic_timer_arm(cycles_per_tick);
-	tick_handle();
+	timers_interrupt();
 }
 
-void timer_init(void)
+void arch_timer_program(uint64_t deadline_ns)
 {
-	cycles_per_tick = clock_frequency() / TICK_HZ;
+	lapic_timer_program(deadline_ns);
+}
+
+void arch_timer_start(void)
+{
 	trap_register(VEC_LAPIC_TIMER, timer_interrupt, NULL);
 	lapic_timer_init(VEC_LAPIC_TIMER);
-	lapic_timer_arm(cycles_per_tick);
+	timers_start_cpu();
 }

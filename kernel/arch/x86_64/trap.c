@@ -5,6 +5,7 @@
  * signals in a later issue.
  */
 #include "asm/trap.h"
+#include "asm/trap_offsets.h"
 
 #include "asm/cpu.h"
 #include "asm/lapic.h"
@@ -13,6 +14,10 @@
 #include "core/log.h"
 #include "core/panic.h"
 #include "lib/printf.h"
+#include "asm/usercopy.h"
+#include "mm/vmspace.h"
+#include "proc/entry.h"
+#include "proc/signal.h"
 
 struct irq_slot {
 	irq_handler_fn handler;
@@ -115,6 +120,51 @@ static void report_exception(const struct trap_frame *f)
 	arch_print_backtrace(f->rbp, 0);
 }
 
+/* The signal a user-mode exception raises (Linux arch/x86/kernel/traps.c). */
+static void user_exception(struct trap_frame *f)
+{
+	uint64_t addr = 0;
+	int sig, code;
+
+	switch (f->vector) {
+	case VEC_PAGE_FAULT: {
+		addr = read_cr2();
+		unsigned access = FAULT_USER | ((f->error_code & PF_WRITE) ? FAULT_WRITE : 0) |
+				  ((f->error_code & PF_INSTRUCTION) ? FAULT_EXEC : 0);
+		int r = user_page_fault(addr, access);
+		if (r == 0)
+			return;
+		sig = SIGSEGV;
+		code = r == FAULT_SEGV_ACCERR ? SEGV_ACCERR : SEGV_MAPERR;
+		break;
+	}
+	case VEC_DIVIDE:
+		sig = SIGFPE, code = FPE_INTDIV, addr = f->rip;
+		break;
+	case VEC_INVALID_OPCODE:
+		sig = SIGILL, code = ILL_ILLOPN, addr = f->rip;
+		break;
+	case VEC_BREAKPOINT:
+	case VEC_DEBUG:
+		sig = SIGTRAP, code = TRAP_BRKPT, addr = f->rip;
+		break;
+	case VEC_X87_FP:
+	case VEC_SIMD_FP:
+		sig = SIGFPE, code = FPE_FLTDIV, addr = f->rip;
+		break;
+	case VEC_ALIGNMENT:
+		sig = SIGBUS, code = BUS_ADRALN, addr = f->rip;
+		break;
+	case VEC_STACK_FAULT:
+		sig = SIGBUS, code = SI_KERNEL;
+		break;
+	default: /* #GP, #NP, #OF, #BR ...: Linux sends SIGSEGV with SI_KERNEL */
+		sig = SIGSEGV, code = SI_KERNEL;
+		break;
+	}
+	signal_fault(sig, code, addr);
+}
+
 static void handle_exception(struct trap_frame *f)
 {
 	if (f->vector == VEC_NMI) {
@@ -122,13 +172,37 @@ static void handle_exception(struct trap_frame *f)
 		printk(LOG_WARNING, "tern: NMI received at %#llx\n", (unsigned long long)f->rip);
 		return;
 	}
+	if ((f->cs & 3) == 3 && f->vector != VEC_DOUBLE_FAULT && f->vector != VEC_MACHINE_CHECK) {
+		user_exception(f);
+		return;
+	}
+	if (f->vector == VEC_PAGE_FAULT) {
+		/* A kernel access to user memory: resolve it (lazy page, COW) or fail the copy. */
+		uint64_t addr = read_cr2();
+		uint64_t fixup = usercopy_fixup(f->rip);
+		if (fixup != 0) {
+			unsigned access = (f->error_code & PF_WRITE) ? FAULT_WRITE : 0;
+			if (kernel_user_fault(addr, access) == 0)
+				return;
+			f->rip = fixup;
+			return;
+		}
+	}
 	panic_begin_trap();
 	report_exception(f);
 	panic_finish();
 }
 
+_Static_assert(__builtin_offsetof(struct trap_frame, rip) == FRAME_RIP, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, vector) == FRAME_VECTOR, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, rcx) == FRAME_RCX, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, r11) == FRAME_R11, "trap frame layout");
+_Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "trap frame layout");
+
 void trap_dispatch(struct trap_frame *f)
 {
+	if ((f->cs & 3) == 3)
+		entry_from_user();
 	if (f->vector < VEC_EXCEPTION_COUNT) {
 		handle_exception(f);
 		return;

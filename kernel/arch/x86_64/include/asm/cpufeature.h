@@ -16,10 +16,14 @@ struct cpu_features {
 };
 
 extern struct cpu_features cpu_features;
+/* 1 when CR4.SMAP is on: the entry code then clears RFLAGS.AC (read by isr.S). */
+extern uint8_t smap_enabled;
 
 /* Reads CPUID (early; no side effects). */
 void cpu_detect(void);
 /* Turns on what the kernel relies on: NX, write protect, SSE state, SMEP/SMAP/UMIP. */
 void cpu_enable_features(void);
+/* Points SYSCALL at syscall_entry (syscall.S) and sets the segment selectors. */
+void cpu_syscall_init(void);
 
 #endif

@@ -6,8 +6,6 @@
 #ifndef ASM_GDT_H
 #define ASM_GDT_H
 
-#include <stdint.h>
-
 #define SEL_KERNEL_CODE 0x08
 #define SEL_KERNEL_DATA 0x10
 #define SEL_USER_CODE32 0x18
@@ -15,11 +13,15 @@
 #define SEL_USER_CODE 0x28
 #define SEL_TSS 0x30
 
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
 /* Loads this CPU's GDT and TSS; IST stacks start as small static ones. */
 void gdt_init(void);
 /* Points an IST slot (1..7) at a new stack top. */
 void gdt_set_ist(unsigned slot, uint64_t stack_top);
 /* The stack the CPU switches to on entry from user mode. */
 void gdt_set_kernel_stack(uint64_t stack_top);
+#endif
 
 #endif

@@ -14,7 +14,7 @@ bool lapic_x2apic_mode(void);
 /* Timer. TSC-deadline when the CPU has it, else the APIC timer in one-shot mode. */
 void lapic_timer_init(unsigned vector);
 bool lapic_timer_uses_tsc_deadline(void);
-/* Fires the timer vector once, `cycles` TSC cycles from now. */
-void lapic_timer_arm(uint64_t tsc_cycles);
+/* Fires the timer vector once at (or just after) a monotonic time. */
+void lapic_timer_program(uint64_t deadline_ns);
 
 #endif

@@ -13,7 +13,17 @@
 #define VEC_DOUBLE_FAULT 8
 #define VEC_GP 13
 #define VEC_PAGE_FAULT 14
+#define VEC_X87_FP 16
+#define VEC_ALIGNMENT 17
 #define VEC_MACHINE_CHECK 18
+#define VEC_SIMD_FP 19
+#define VEC_STACK_FAULT 12
+
+/* Page-fault error code bits (SDM vol. 3A, 4.7). */
+#define PF_PRESENT 0x1
+#define PF_WRITE 0x2
+#define PF_USER 0x4
+#define PF_INSTRUCTION 0x10
 #define VEC_EXCEPTION_COUNT 32
 
 /* Device and IPI vectors. */
