@@ -60,12 +60,38 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/$(KERNEL_ARCH)/kernel.ld tools/g
 		{ echo "ksyms: code moved between links" >&2; exit 1; }
 	mv $@.tmp $@
 
-# ---------------------------------------------------------------- initrd
-# Placeholder content until user space exists: a cpio newc archive of initrd/.
-INITRD_FILES := $(shell find initrd -type f 2>/dev/null | sort)
-$(BUILD)/initrd.img: $(INITRD_FILES) $(DEPS_STAMP)
+# ---------------------------------------------------------------- user space
+# Static musl programs: sys/init -> /sbin/init, bin/*.c -> /bin/*.
+USER_CC := musl-gcc
+USER_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror
+USER_BIN_SRC := $(sort $(wildcard bin/*.c))
+USER_BINS := $(patsubst bin/%.c,$(BUILD)/root/bin/%,$(USER_BIN_SRC)) $(BUILD)/root/sbin/init
+
+$(BUILD)/root/bin/%: bin/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	cd initrd && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0 > $(abspath $@)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(BUILD)/root/sbin/init: sys/init/init.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+# ---------------------------------------------------------------- initrd
+# The root file system: initrd/ (configuration files) plus the programs above,
+# as a cpio newc archive. The test initrd adds the guest tests under /tests.
+INITRD_FILES := $(shell find initrd -type f 2>/dev/null | sort)
+CPIO_OF = cd $(1) && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | cpio --quiet -o -H newc --owner=0:0
+
+$(BUILD)/initrd.img: $(INITRD_FILES) $(USER_BINS) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	cp -R initrd/. $(BUILD)/root/
+	$(call CPIO_OF,$(BUILD)/root) > $(abspath $@)
+
+$(BUILD)/test-initrd.img: $(BUILD)/initrd.img guest
+	rm -rf $(BUILD)/test-root
+	cp -R $(BUILD)/root $(BUILD)/test-root
+	cp -R $(BUILD)/guest $(BUILD)/test-root/tests
+	rm -f $(BUILD)/test-root/tests/host.out
+	$(call CPIO_OF,$(BUILD)/test-root) > $(abspath $@)
 
 # ---------------------------------------------------------------- host deps
 deps: $(DEPS_STAMP)
@@ -84,10 +110,11 @@ run: $(DEPS_STAMP) all
 
 # ---------------------------------------------------------------- tests
 include tests/unit/unit.mk
+include tests/guest/guest.mk
 
 test: $(DEPS_STAMP) unit systest
 
-systest: $(DEPS_STAMP) all
+systest: $(DEPS_STAMP) all $(BUILD)/test-initrd.img
 	$(PYTHON) -m pytest -q tests/system
 
 # ---------------------------------------------------------------- benchmarks

@@ -93,9 +93,9 @@ def run(argv, timeout=60.0, marks=(), stop_after=None, stdin_data=None, grace=0.
     marks: substrings whose first appearance in the console output is timed.
     stop_after: a substring; once it has appeared, QEMU gets `grace` more seconds
     to exit by itself, then is killed (for guests that cannot power themselves off).
-    stdin_data: bytes written to the console at once; script: (marker, bytes) pairs,
-    each written once its marker has appeared in the output (input sent before the
-    guest reads it may be lost, as on a real serial line).
+    stdin_data: bytes written to the console at once; script: (marker, bytes[, delay])
+    steps, each written once its marker has appeared in the output (and delay seconds
+    more; input sent before the guest reads it may be lost, as on a real serial line).
     """
     script = list(script)
     if shutil.which(argv[0]) is None:
@@ -132,7 +132,10 @@ def run(argv, timeout=60.0, marks=(), stop_after=None, stdin_data=None, grace=0.
                 if m not in found and m in text:
                     found[m] = now
             while script and script[0][0] in text:
-                proc.stdin.write(script.pop(0)[1])
+                step = script.pop(0)
+                if len(step) > 2:
+                    time.sleep(step[2])  # let the guest act on what it printed first
+                proc.stdin.write(step[1])
                 proc.stdin.flush()
             if stop_after is not None and stop_after in text:
                 if grace > 0:

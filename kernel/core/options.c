@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/panic.h"
 #include "lib/cmdline.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define DEFAULT_INIT "/sbin/init"
@@ -36,11 +37,55 @@ static bool is_foreign(const char *key)
 	return false;
 }
 
+/* Keeps a copy of s for init; false when the room is used up. */
+static const char *keep(const char *s)
+{
+	size_t len = strlen(s) + 1;
+
+	if (kernel_options.strings_used + len > sizeof(kernel_options.strings))
+		return NULL;
+	char *copy = kernel_options.strings + kernel_options.strings_used;
+	memcpy(copy, s, len);
+	kernel_options.strings_used += len;
+	return copy;
+}
+
+/* Hands a word to init: an argument, or (key=value before "--") an environment variable. */
+static void pass_to_init(const char *key, const char *value, bool as_argument)
+{
+	char word[CMDLINE_KEY_MAX + CMDLINE_VALUE_MAX + 1];
+	const char *copy = NULL;
+
+	if (value != NULL)
+		ksnprintf(word, sizeof(word), "%s=%s", key, value);
+	else
+		strlcpy(word, key, sizeof(word));
+	if (as_argument || value == NULL) {
+		if (kernel_options.nargs < OPTIONS_INIT_ARGS && (copy = keep(word)) != NULL)
+			kernel_options.init_args[kernel_options.nargs++] = copy;
+	} else if (kernel_options.nenv < OPTIONS_INIT_ENV && (copy = keep(word)) != NULL) {
+		kernel_options.init_env[kernel_options.nenv++] = copy;
+	}
+	if (copy == NULL)
+		warn_word("too many words for init", key, value);
+}
+
+static bool after_dashes;
+
 static void apply_word(void *ctx, const char *key, const char *value, bool truncated)
 {
 	unsigned long long n;
 
 	(void)ctx;
+	if (after_dashes) {
+		if (!truncated)
+			pass_to_init(key, value, true);
+		return;
+	}
+	if (strcmp(key, "--") == 0 && value == NULL) {
+		after_dashes = true;
+		return;
+	}
 	if (truncated) {
 		warn_word("overlong option", key, value);
 		return;
@@ -70,7 +115,9 @@ static void apply_word(void *ctx, const char *key, const char *value, bool trunc
 		else
 			strlcpy(kernel_options.test, value, sizeof(kernel_options.test));
 	} else if (!is_foreign(key)) {
-		warn_word("unknown option", key, value);
+		/* Not ours: init gets it (Linux: "will be passed to user space"). */
+		pr_info("cmdline: passing '%s%s%s' to init\n", key, value != NULL ? "=" : "", value != NULL ? value : "");
+		pass_to_init(key, value, false);
 	}
 }
 

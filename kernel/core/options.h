@@ -5,18 +5,30 @@
  *   init=PATH         the first program (default /sbin/init)
  *   panic=poweroff|halt   what a panic does (default poweroff)
  *   test=NAME         a built-in system-test action (see selftest.h)
- * Options meant for other programs (console=, earlyprintk= ...) are ignored;
- * anything else gets a warning and is ignored.
+ *   --                everything after it goes to init as arguments
+ * Options meant for the VMM or Linux (console=, earlyprintk= ...) are ignored.
  */
 #ifndef CORE_OPTIONS_H
 #define CORE_OPTIONS_H
 
 #define OPTIONS_PATH_MAX 256
 #define OPTIONS_TEST_MAX 64
+#define OPTIONS_INIT_ARGS 32
+#define OPTIONS_INIT_ENV 16
+#define OPTIONS_INIT_STRINGS 2048
 
+/*
+ * Like Linux, words the kernel does not know are passed on to init: bare
+ * words (and everything after "--") as arguments, key=value words as
+ * environment variables.
+ */
 struct kernel_options {
 	char init[OPTIONS_PATH_MAX];
 	char test[OPTIONS_TEST_MAX];
+	const char *init_args[OPTIONS_INIT_ARGS + 1]; /* NULL-terminated, without argv[0] */
+	const char *init_env[OPTIONS_INIT_ENV + 1];
+	char strings[OPTIONS_INIT_STRINGS];
+	unsigned nargs, nenv, strings_used;
 };
 
 extern struct kernel_options kernel_options;

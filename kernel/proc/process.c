@@ -8,6 +8,7 @@
 #include "core/arch.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/options.h"
 #include "core/panic.h"
 #include "fd/file.h"
 #include "fd/tty.h"
@@ -202,9 +203,13 @@ static void init_thread_main(void *arg)
 {
 	const char *path = arg;
 	struct thread *t = current_thread();
-	const char *argv[] = {path, NULL};
-	const char *envp[] = {"HOME=/", "TERM=linux", "PATH=/sbin:/usr/sbin:/bin:/usr/bin", NULL};
+	const char *argv[OPTIONS_INIT_ARGS + 2] = {path};
+	const char *envp[OPTIONS_INIT_ENV + 4] = {"HOME=/", "TERM=linux", "PATH=/sbin:/usr/sbin:/bin:/usr/bin"};
 
+	for (unsigned i = 0; i < kernel_options.nargs; i++)
+		argv[1 + i] = kernel_options.init_args[i];
+	for (unsigned i = 0; i < kernel_options.nenv; i++)
+		envp[3 + i] = kernel_options.init_env[i];
 	t->kernel_only = false;
 	int err = exec_kernel(path, argv, envp);
 	if (err != 0)

@@ -22,7 +22,7 @@ GUEST_TESTS := proc procinfo clone mem mem2 thread thread2 futex signal signal2 
 # Guest-only tests: they print PASS/FAIL summaries and are not compared.
 GUEST_STRESS := stress_futex stress_fork stress_oom
 # Built but not in the list.
-GUEST_HELPERS := runner
+GUEST_HELPERS := runner ttyraw
 
 GUEST_LIB := $(GUEST_DIR)/lib/check.c $(GUEST_DIR)/lib/check.h
 

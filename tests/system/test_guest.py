@@ -1,0 +1,92 @@
+"""The guest ABI tests (tests/guest/): each program runs in Tern and natively on this
+host, and the two outputs must be identical (Linux is the reference). One boot runs
+them all, with /tests/runner as init."""
+
+import re
+import subprocess
+
+import pytest
+
+from conftest import BUILD, STATUS_OK, boot
+
+GUEST = BUILD / "guest"
+TEST_INITRD = BUILD / "test-initrd.img"
+RESULT_RE = re.compile(r"@@@ begin (\S+)\r?\n(.*?)@@@ end \1 (\S+)", re.S)
+
+
+def guest_list():
+    names = (GUEST / "list").read_text().split()
+    return [n for n in names if not n.startswith("stress_")], [n for n in names if n.startswith("stress_")]
+
+
+COMPARED, STRESS = guest_list() if (GUEST / "list").exists() else ([], [])
+
+
+def split_results(text):
+    return {m.group(1): (m.group(2).replace("\r", ""), m.group(3))
+            for m in RESULT_RE.finditer(text)}
+
+
+def run_in_tern(machine, names, cpus=1, memory="2G", timeout=900, cpu_model=None):
+    # Words after "--" reach init (the runner) as arguments: the test directory and names.
+    append = "init=/tests/runner quiet -- /tests " + " ".join(names)
+    r = boot(append, machine=machine, cpus=cpus, memory=memory, initrd=TEST_INITRD,
+             timeout=timeout, cpu_model=cpu_model)
+    assert not r.timed_out, "the guest test run timed out"
+    return r, split_results(r.output)
+
+
+@pytest.fixture(scope="module")
+def host_results():
+    out = subprocess.run([str(GUEST / "runner"), str(GUEST)] + COMPARED, capture_output=True,
+                         text=True, timeout=300, cwd=str(GUEST))
+    return split_results(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def tern_pc():
+    return run_in_tern("pc", COMPARED + STRESS)
+
+
+def compare(name, host, tern):
+    assert name in host, f"{name} did not run on the host"
+    assert name in tern, f"{name} did not run in Tern"
+    host_out, host_end = host[name]
+    tern_out, tern_end = tern[name]
+    assert host_end == "exit=0", f"{name} fails on the host itself: {host_end}"
+    assert tern_out == host_out
+    assert tern_end == "exit=0"
+
+
+@pytest.mark.parametrize("name", COMPARED)
+def test_same_output_as_linux_pc(name, host_results, tern_pc):
+    compare(name, host_results, tern_pc[1])
+
+
+@pytest.mark.parametrize("name", STRESS)
+def test_stress(name, tern_pc):
+    results = tern_pc[1]
+    assert name in results
+    out, end = results[name]
+    assert end == "exit=0", out
+    assert f"{name}: PASS" in out
+
+
+def test_whole_run_powers_off_cleanly(tern_pc):
+    r = tern_pc[0]
+    assert "@@@ summary" in r.output
+    assert r.returncode == STATUS_OK
+    assert "panic" not in r.output
+
+
+@pytest.mark.parametrize("machine", ["q35", "microvm"])
+def test_same_output_on_other_machines(machine, host_results):
+    # q35 with -cpu max also exercises SMEP, SMAP and UMIP under every test.
+    r, tern = run_in_tern(machine, COMPARED, cpu_model="max" if machine == "q35" else None)
+    failed = []
+    for name in COMPARED:
+        try:
+            compare(name, host_results, tern)
+        except AssertionError as e:
+            failed.append(f"{name}: {str(e)[:400]}")
+    assert not failed, "\n".join(failed)
