@@ -30,7 +30,7 @@ KERNEL_C := $(shell find kernel -name '*.c' | sort)
 KERNEL_S := $(shell find kernel -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
 
-.PHONY: all kernel initrd run test unit systest bench bench-boot deps clean
+.PHONY: all kernel initrd run test unit systest bench bench-boot deps clean docs docs-check
 all: kernel initrd
 kernel: $(BUILD)/kernel.elf
 initrd: $(BUILD)/initrd.img
@@ -112,7 +112,14 @@ run: $(DEPS_STAMP) all
 include tests/unit/unit.mk
 include tests/guest/guest.mk
 
-test: $(DEPS_STAMP) unit systest
+test: $(DEPS_STAMP) unit docs-check systest
+
+# docs/syscalls.md must match the dispatch table's list.
+docs-check:
+	$(PYTHON) tools/gen_syscall_doc.py --check docs/syscalls.md
+
+docs:
+	$(PYTHON) tools/gen_syscall_doc.py docs/syscalls.md
 
 systest: $(DEPS_STAMP) all $(BUILD)/test-initrd.img
 	$(PYTHON) -m pytest -q tests/system

@@ -373,3 +373,54 @@ static long do_eventfd(unsigned initval, unsigned flags)
 
 SYSCALL(eventfd) { return do_eventfd((unsigned)ARG(0), 0); }
 SYSCALL(eventfd2) { return do_eventfd((unsigned)ARG(0), (unsigned)ARG(1)); }
+
+/* RWF_HIPRI, DSYNC, SYNC, NOWAIT, APPEND, NOAPPEND, DONTCACHE: hints that need no action here. */
+#define RWF_KNOWN 0xbfull
+
+SYSCALL(preadv2)
+{
+	if (ARG(5) & ~RWF_KNOWN)
+		return -EOPNOTSUPP;
+	int64_t off = (int64_t)ARG(3);
+	return do_vector((int)ARG(0), ARG(1), ARG(2), off, false, off != -1);
+}
+
+SYSCALL(pwritev2)
+{
+	if (ARG(5) & ~RWF_KNOWN)
+		return -EOPNOTSUPP;
+	int64_t off = (int64_t)ARG(3);
+	return do_vector((int)ARG(0), ARG(1), ARG(2), off, true, off != -1);
+}
+
+#define CLOSE_RANGE_UNSHARE 2
+#define CLOSE_RANGE_CLOEXEC 4
+
+SYSCALL(close_range)
+{
+	unsigned first = (unsigned)ARG(0), last = (unsigned)ARG(1), flags = (unsigned)ARG(2);
+	struct fd_table *t = current_process()->fds;
+
+	if (flags & ~(unsigned)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	if ((flags & CLOSE_RANGE_UNSHARE) && t->refs > 1) {
+		struct fd_table *copy = fd_table_copy(t);
+		if (copy == NULL)
+			return -ENOMEM;
+		current_process()->fds = copy;
+		fd_table_put(t);
+		t = copy;
+	}
+	unsigned size = t->size;
+	for (unsigned fd = first; fd <= last && fd < size; fd++) {
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			fd_set_cloexec(t, (int)fd, true);
+		else
+			fd_close(t, (int)fd);
+		if (fd == UINT32_MAX)
+			break;
+	}
+	return 0;
+}

@@ -685,3 +685,83 @@ SYSCALL(futex)
 {
 	return futex_op(ARG(0), (int)ARG(1), (uint32_t)ARG(2), ARG(3), ARG(4), (uint32_t)ARG(5));
 }
+
+#define SCHED_OTHER 0
+#define SCHED_BATCH 3
+#define SCHED_IDLE 5
+#define SCHED_RESET_ON_FORK 0x40000000
+#define PER_LINUX 0
+#define PERSONALITY_QUERY 0xffffffffu
+
+static long check_sched_target(int pid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	if (pid == 0)
+		return 0;
+	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	bool found = thread_find(pid) != NULL;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return found ? 0 : -ESRCH;
+}
+
+SYSCALL(sched_setparam)
+{
+	int32_t prio;
+	long err = check_sched_target((int)ARG(0));
+	if (err != 0)
+		return err;
+	if (ARG(1) == 0)
+		return -EINVAL;
+	if (get_user(prio, ARG(1)) != 0)
+		return -EFAULT;
+	return prio == 0 ? 0 : -EINVAL;
+}
+
+SYSCALL(sched_setscheduler)
+{
+	int policy = (int)ARG(1) & ~SCHED_RESET_ON_FORK;
+	int32_t prio;
+	long err = check_sched_target((int)ARG(0));
+	if (err != 0)
+		return err;
+	if (ARG(2) == 0)
+		return -EINVAL;
+	if (get_user(prio, ARG(2)) != 0)
+		return -EFAULT;
+	if (policy == SCHED_OTHER || policy == SCHED_BATCH || policy == SCHED_IDLE)
+		return prio == 0 ? 0 : -EINVAL;
+	return policy >= 0 && policy <= 6 ? -EPERM : -EINVAL;
+}
+
+SYSCALL(sched_rr_get_interval)
+{
+	long err = check_sched_target((int)ARG(0));
+	if (err != 0)
+		return err;
+	/* The round-robin slice of the scheduler. */
+	struct linux_timespec ts = {0, (int64_t)(SCHED_SLICE_TICKS * (NSEC_PER_SEC / 100))};
+	return copy_to_user(ARG(1), &ts, sizeof(ts));
+}
+
+SYSCALL(personality)
+{
+	uint32_t persona = (uint32_t)ARG(0);
+	if (persona == PERSONALITY_QUERY || persona == PER_LINUX)
+		return PER_LINUX;
+	return -EINVAL;
+}
+
+SYSCALL(mlockall)
+{
+	/* MCL_CURRENT 1, MCL_FUTURE 2, MCL_ONFAULT 4: memory is never swapped anyway. */
+	if (ARG(0) == 0 || (ARG(0) & ~7ull) || ARG(0) == 4)
+		return -EINVAL;
+	return 0;
+}
+
+SYSCALL(munlockall)
+{
+	(void)args;
+	return 0;
+}

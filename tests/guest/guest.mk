@@ -18,7 +18,7 @@ GUEST_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror -pthread -I$(GUEST_
 
 # The tests whose host and Tern outputs must be identical, in run order.
 GUEST_TESTS := proc procinfo clone mem mem2 thread thread2 futex signal signal2 \
-	pipe fd poll epoll time file misc elf elfload elfload_pie bss wildptr
+	pipe fd poll epoll time file misc sched elf elfload elfload_pie bss wildptr
 # Guest-only tests: they print PASS/FAIL summaries and are not compared.
 GUEST_STRESS := stress_futex stress_fork stress_oom
 # Built but not in the list.
