@@ -30,7 +30,16 @@ import qemu  # noqa: E402
 
 
 class RunError(Exception):
-    """One measured run went wrong; the message says how, with the guest's last output."""
+    """One measured run went wrong; the message says how, with the guest's last output.
+
+    sample: what the run did measure before it went wrong (e.g. the benchmarks a guest
+    finished before hanging in the next one), or None. interleaved() keeps it, marked
+    "partial": True, beside the error; a caller that cannot trust any of it passes none.
+    """
+
+    def __init__(self, message, sample=None):
+        super().__init__(message)
+        self.sample = sample
 
 
 def output_tail(output, lines=15):
@@ -60,15 +69,18 @@ def boot_and_mark(argv, mark, timeout, expect_rc=(qemu.exit_status(0),)):
     return res.marks[mark], res
 
 
-def interleaved(variants, runs, warmup=1, progress=True):
+def interleaved(variants, runs, warmup=1, progress=True, brief=None):
     """Runs each variant `runs` times, round by round: A B A B ...
 
     variants: list of (name, fn); fn(index) returns a dict of measurements (one sample)
     or raises RunError. Each kept sample gets "round": its round number, so that
     paired_ratio() can compare neighbours. Warm-up rounds (page cache, first QEMU start)
-    are run first and their samples discarded; their failures are still errors.
+    are run first and their samples discarded; their failures are still errors. A
+    RunError that carries a partial sample is an error all the same; its sample is kept
+    too (with "partial": True). brief(sample): the progress line's text (default k=v ...).
     Returns {name: {"samples": [...], "errors": [{"run", "warmup", "error"}]}}.
     """
+    brief = brief or _brief
     results = {name: {"samples": [], "errors": []} for name, _ in variants}
     for i in range(warmup + runs):
         is_warmup = i < warmup
@@ -80,10 +92,13 @@ def interleaved(variants, runs, warmup=1, progress=True):
                 results[name]["errors"].append({"run": i - warmup, "warmup": is_warmup,
                                                 "error": str(e)})
                 _say(progress, f"  {name:<14} {label}: ERROR {str(e).splitlines()[0]}")
+                if e.sample is not None and not is_warmup:
+                    results[name]["samples"].append(dict(e.sample, round=i - warmup,
+                                                         partial=True))
                 continue
             if not is_warmup:
                 results[name]["samples"].append(dict(sample, round=i - warmup))
-            _say(progress, f"  {name:<14} {label}: " + _brief(sample))
+            _say(progress, f"  {name:<14} {label}: " + brief(sample))
     return results
 
 

@@ -236,6 +236,24 @@ def build_initramfs(out_path, init_binary, extra_files=None, compress=False):
     return out_path
 
 
+def build_archive(out_path, files):
+    """Writes a plain cpio newc archive: files maps archive paths to host files or trees.
+
+    For an initrd that is not a Linux initramfs (Tern's: its root tree plus a benchmark
+    program), so without /init, /dev/console and the rest. Parents come first, in sorted
+    order, as build_initramfs() does.
+    """
+    cpio = _Cpio()
+    for dest, host in sorted(files.items()):
+        _add_host_path(cpio, str(dest).strip("/"), host)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    tmp.write_bytes(cpio.finish())
+    tmp.replace(out_path)
+    return out_path
+
+
 # --- the QEMU command line -----------------------------------------------------------
 
 def _khz_from_dmesg():

@@ -23,9 +23,11 @@
  *             reported as munmap_ns_per_page)
  *   futex     two threads alternating through FUTEX_WAIT/FUTEX_WAKE: one round trip
  *
- * Usage: procbench [-r REPS] [-s SCALE] [NAME...]
+ * Usage: procbench [-r REPS] [-s SCALE] [-v] [NAME...]
  *   -r REPS   timed repetitions per benchmark (default 5)
  *   -s SCALE  multiply every operation count by SCALE (default 1; e.g. 0.1 or 10)
+ *   -v        also print every repetition ("rep NAME I ns_per_op=X at_ms=T", T: the
+ *             CLOCK_MONOTONIC time at its end)
  *   NAME...   run only these benchmarks (default all, in the order above)
  *
  * As PID 1 (a guest's first program) it ends the VM when done: on Linux through QEMU's
@@ -34,7 +36,7 @@
  * with the exit status, so it simply returns.
  *
  * Build: musl-gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o build/bench/procbench \
- *            bench/guest/procbench.c -lpthread
+ *            bench/guest/procbench.c   (musl has pthreads in libc.a: no -lpthread)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,6 +67,7 @@
 static int reps = 5;
 static double scale = 1.0;
 static int failures;
+static int verbose;
 
 /* --- time and reporting ------------------------------------------------------------ */
 
@@ -130,6 +133,9 @@ static void run_bench(const char *name, bench_fn fn, long base_ops, const char *
 			return;
 		per_op[r] = (double)ns / (double)ops;
 		extras[r] = extra;
+		if (verbose)
+			printf("rep %s %d ns_per_op=%.1f at_ms=%.0f\n", name, r, per_op[r],
+			       (double)now_ns() / 1e6);
 	}
 	lo = hi = per_op[0];
 	for (int r = 1; r < reps; r++) {
@@ -424,11 +430,11 @@ static const struct {
 	long ops;
 	const char *extra;
 } benches[] = {
-	{"noop", bench_noop, 2000000, NULL},
+	{"noop", bench_noop, 20000000, NULL},
 	{"getpid", bench_getpid, 100000, NULL},
-	{"pipe", bench_pipe, 5000, NULL},
-	{"fork", bench_fork, 200, NULL},
-	{"thread", bench_thread, 1000, NULL},
+	{"pipe", bench_pipe, 2000, NULL},
+	{"fork", bench_fork, 100, NULL},
+	{"thread", bench_thread, 300, NULL},
 	{"pagefault", bench_pagefault, 4096, "munmap_ns_per_page"},
 	{"futex", bench_futex, 5000, NULL},
 };
@@ -455,13 +461,14 @@ static void power_off(int status)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: procbench [-r REPS] [-s SCALE] [NAME...]\nbenchmarks:");
+	fprintf(stderr, "usage: procbench [-r REPS] [-s SCALE] [-v] [NAME...]\nbenchmarks:");
 	for (size_t i = 0; i < NBENCH; i++)
 		fprintf(stderr, " %s", benches[i].name);
 	fprintf(stderr, "\n");
 }
 
-int main(int argc, char **argv)
+/* Parses the arguments and runs the benchmarks; returns the exit status. */
+static int procbench(int argc, char **argv)
 {
 	struct utsname u;
 	struct timespec res;
@@ -469,13 +476,16 @@ int main(int argc, char **argv)
 	uint64_t t0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "r:s:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:s:vh")) != -1) {
 		switch (opt) {
 		case 'r':
 			reps = atoi(optarg);
 			break;
 		case 's':
 			scale = strtod(optarg, NULL);
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		default:
 			usage();
@@ -512,7 +522,15 @@ int main(int argc, char **argv)
 	}
 	status = failures ? 1 : 0;
 	printf("procbench: done failures=%d total_ms=%.0f\n", failures, (double)(now_ns() - t0) / 1e6);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	int status = procbench(argc, argv);
+
 	fflush(stdout);
+	fflush(stderr);
 	if (getpid() == 1)
 		power_off(status);
 	return status;

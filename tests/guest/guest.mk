@@ -19,6 +19,11 @@ GUEST_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror -pthread -I$(GUEST_
 # The tests whose host and Tern outputs must be identical, in run order.
 GUEST_TESTS := proc procinfo clone mem mem2 thread thread2 futex signal signal2 \
 	pipe fd poll epoll time file misc sched elf elfload elfload_pie bss wildptr
+# The same programs built with glibc (gcc -static) instead of musl: another C
+# library's start-up and threading paths (rseq, clone3 fallback ...) against
+# the same kernel. Only those whose checks hold under glibc on Linux too.
+GUEST_GLIBC_TESTS := bss clone elf elfload epoll file futex mem mem2 misc pipe poll proc signal time
+GLIBC_CC := gcc
 # Guest-only tests: they print PASS/FAIL summaries and are not compared.
 GUEST_STRESS := stress_futex stress_fork stress_oom
 # Built but not in the list.
@@ -37,16 +42,21 @@ GUEST_PIE_LINK = gcc -nostdlib -static-pie -o $@ $(GUEST_MUSL_LIB)/rcrt1.o $(GUE
 	$$(gcc -print-file-name=crtendS.o) $(GUEST_MUSL_LIB)/crtn.o
 
 GUEST_PROGRAMS := $(filter-out elfload_pie,$(GUEST_TESTS)) $(GUEST_STRESS) $(GUEST_HELPERS)
-GUEST_BINS := $(addprefix $(GUEST_OUT)/,$(GUEST_PROGRAMS) elfload_pie)
+GUEST_BINS := $(addprefix $(GUEST_OUT)/,$(GUEST_PROGRAMS) elfload_pie) \
+	$(addsuffix -glibc,$(addprefix $(GUEST_OUT)/,$(GUEST_GLIBC_TESTS)))
 GUEST_DATA_SRC := $(shell find $(GUEST_DIR)/data ! -type l 2>/dev/null | sort)
 
 .PHONY: guest guest-host
-guest: $(GUEST_BINS) $(GUEST_OUT)/list $(GUEST_OUT)/.data-stamp
+guest: $(GUEST_BINS) $(GUEST_OUT)/list $(GUEST_OUT)/list-compared $(GUEST_OUT)/.data-stamp
 
 # Ordinary programs: one source file plus the check library.
 $(GUEST_OUT)/%: $(GUEST_DIR)/%.c $(GUEST_LIB)
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_DIR)/lib/check.c
+
+$(GUEST_OUT)/%-glibc: $(GUEST_DIR)/%.c $(GUEST_LIB)
+	@mkdir -p $(@D)
+	$(GLIBC_CC) $(filter-out -static,$(GUEST_CFLAGS)) -static -o $@ $< $(GUEST_DIR)/lib/check.c
 
 # The runner must not depend on the check library.
 $(GUEST_OUT)/runner: $(GUEST_DIR)/runner.c
@@ -65,7 +75,12 @@ $(GUEST_OUT)/elfload_pie: $(BUILD)/guest-obj/elfload.o $(BUILD)/guest-obj/check.
 
 $(GUEST_OUT)/list: $(GUEST_DIR)/guest.mk
 	@mkdir -p $(@D)
-	printf '%s\n' $(GUEST_TESTS) $(GUEST_STRESS) > $@
+	printf '%s\n' $(GUEST_TESTS) $(addsuffix -glibc,$(GUEST_GLIBC_TESTS)) $(GUEST_STRESS) > $@
+
+# The compared tests alone (for runs on further machine models).
+$(GUEST_OUT)/list-compared: $(GUEST_DIR)/guest.mk
+	@mkdir -p $(@D)
+	printf '%s\n' $(GUEST_TESTS) $(addsuffix -glibc,$(GUEST_GLIBC_TESTS)) > $@
 
 # Data: a copy of data/ with fixed modes (so stat output does not depend on
 # the umask of the checkout), plus the broken ELF files for the exec tests.

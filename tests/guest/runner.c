@@ -1,7 +1,7 @@
 /*
  * runner - runs guest tests and frames their output for the system tests.
  *
- *   runner [DIR [NAME...]]
+ *   runner [DIR [NAME... | @LISTFILE]]
  *
  * chdir(DIR) (default /tests), then runs each NAME (default: the names in
  * DIR/list, one a line) as ./NAME with stdout and stderr on a pipe, and prints
@@ -240,11 +240,11 @@ static bool run_test(const char *name)
 	return WEXITSTATUS(status) == 0;
 }
 
-/* Reads DIR/list into buf and splits it into names (blank lines and lines
- * starting with '#' are skipped). Returns the count, or -1. */
-static int read_list(char *buf, size_t size, char **names, int max)
+/* Reads a list file (in DIR) into buf and splits it into names (blank lines and
+ * lines starting with '#' are skipped). Returns the count, or -1. */
+static int read_list(const char *file, char *buf, size_t size, char **names, int max)
 {
-	int fd = open("list", O_RDONLY | O_CLOEXEC);
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	size_t len = 0;
@@ -287,11 +287,19 @@ int main(int argc, char **argv)
 		say("@@@ summary passed=0 failed=1\n");
 		return 1;
 	}
-	if (argc > 2) {
+	if (argc > 2 && argv[2][0] == '@') {
+		/* "@FILE": the names come from another list file in DIR. */
+		count = read_list(argv[2] + 1, list, sizeof(list), names, MAX_TESTS);
+		if (count < 0) {
+			say("runner: cannot read %s/%s: errno %d\n", dir, argv[2] + 1, errno);
+			say("@@@ summary passed=0 failed=1\n");
+			return 1;
+		}
+	} else if (argc > 2) {
 		for (int i = 2; i < argc && count < MAX_TESTS; i++)
 			names[count++] = argv[i];
 	} else {
-		count = read_list(list, sizeof(list), names, MAX_TESTS);
+		count = read_list("list", list, sizeof(list), names, MAX_TESTS);
 		if (count < 0) {
 			say("runner: cannot read %s/list: errno %d\n", dir, errno);
 			say("@@@ summary passed=0 failed=1\n");

@@ -16,7 +16,8 @@ UNIT_LDLIBS := -lcmocka
 # Leak checking stays on; abort_on_error off so a report ends the run with a plain failure.
 UNIT_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS := test_printf test_string test_cmdline test_cpio test_buddy test_heap test_paging test_acpi
+UNIT_TESTS := test_printf test_string test_cmdline test_cpio test_buddy test_heap test_paging test_acpi \
+	test_elf test_exec_stack test_chacha20
 
 # The kernel sources each test links (string.c only into test_string: the
 # others use libc's memcpy/memset/strlen, as the kernel objects expect).
@@ -28,6 +29,9 @@ UNIT_SRC_test_buddy := kernel/mm/buddy.c
 UNIT_SRC_test_heap := kernel/mm/heap.c
 UNIT_SRC_test_paging := kernel/arch/x86_64/paging.c kernel/mm/phys.c
 UNIT_SRC_test_acpi := kernel/acpi/acpi.c
+UNIT_SRC_test_elf := kernel/proc/elf.c
+UNIT_SRC_test_exec_stack := kernel/proc/exec_stack.c
+UNIT_SRC_test_chacha20 := kernel/lib/chacha20.c
 
 UNIT_BINS := $(addprefix $(UNIT_OUT)/,$(UNIT_TESTS))
 
