@@ -1,8 +1,9 @@
 /*
- * Exception reports and interrupt dispatch. Any exception in the kernel is
- * fatal: it prints what happened (vector, error code, RIP with its function,
- * CR2, all registers, a backtrace) and panics. User-mode exceptions become
- * signals in a later issue.
+ * Exception reports and interrupt dispatch. An exception in user mode becomes
+ * a signal (a page fault is first offered to the address space). In the kernel
+ * only a fault inside a user-memory copy is recoverable; anything else is fatal:
+ * it prints what happened (vector, error code, RIP with its function, CR2, all
+ * registers, a backtrace) and panics.
  */
 #include "asm/trap.h"
 #include "asm/trap_offsets.h"
