@@ -27,7 +27,7 @@ GLIBC_CC := gcc
 # Guest-only tests: they print PASS/FAIL summaries and are not compared.
 GUEST_STRESS := stress_futex stress_fork stress_oom
 # Built but not in the list.
-GUEST_HELPERS := runner ttyraw
+GUEST_HELPERS := runner ttyraw spin
 
 GUEST_LIB := $(GUEST_DIR)/lib/check.c $(GUEST_DIR)/lib/check.h
 

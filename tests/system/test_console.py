@@ -77,3 +77,22 @@ def test_raw_mode_reads_bytes_without_echo_or_signals():
 def test_reading_from_the_background_stops_the_job():
     r = session([b"cat &\r", ("]", b"\r", 1.0), (PROMPT, b"jobs\r"), ("Stopped", b"exit\r")], timeout=60)
     assert "Stopped" in r.output
+
+
+def test_a_spinning_program_does_not_starve_the_shell():
+    """Preemption: a CPU-bound background job (no system calls in its loop) must not
+    keep the shell from running commands."""
+    initrd = INITRD.parent / "test-initrd.img"
+    r = session([b"/tests/spin 8 & sleep 0.2; echo alive-1; uname; echo alive-2\r",
+                 ("alive-2\r\n", b"exit\r")],
+                initrd=initrd, timeout=60)
+    out = r.output.replace("\r", "")
+    assert "alive-1\nLinux\nalive-2" in out
+    assert "spin: done" not in out  # the shell answered long before the spinner finished
+
+
+def test_ctrl_backslash_quits_the_foreground_job():
+    r = session([b"echo go; sleep 30\r", ("go\r\n", b"\x1c", 0.5), ("^\\", b"echo status $?\r"),
+                 ("status", b"exit\r")], timeout=60)
+    out = r.output.replace("\r", "")
+    assert "status 131" in out  # 128 + SIGQUIT
