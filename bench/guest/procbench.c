@@ -109,9 +109,9 @@ static void fail(const char *name, const char *what, int err)
 }
 
 /*
- * One benchmark: fn(ops, &extra) runs `ops` operations and returns the elapsed ns, or
- * a negative errno-style value after calling fail() itself. One warm-up call (ops / 10,
- * at least 1), then `reps` timed calls; prints the line with the median.
+ * One benchmark: fn(name, ops, &extra) runs `ops` operations and returns the elapsed ns
+ * (and may set *extra to a second figure), or -1 after calling fail() itself. One warm-up
+ * call (ops / 10, at least 1), then `reps` timed calls; prints the line with the median.
  */
 typedef int64_t (*bench_fn)(const char *name, long ops, double *extra);
 

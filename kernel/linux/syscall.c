@@ -6,17 +6,16 @@
 #include "proc/entry.h"
 #include "proc/process.h"
 
-/* Logs an unknown call once per process and number. */
+/* Logs an unknown call once per process and number (numbers past the bitmap share its last bit). */
 static void log_unknown(uint64_t nr)
 {
 	struct process *p = current_process();
+	uint64_t slot = nr < 64 * 8 - 1 ? nr : 64 * 8 - 1;
+	uint64_t bit = 1ull << (slot % 64);
 
-	if (nr < 64 * 8) {
-		uint64_t bit = 1ull << (nr % 64);
-		if (p->unknown_syscalls[nr / 64] & bit)
-			return;
-		p->unknown_syscalls[nr / 64] |= bit;
-	}
+	if (p->unknown_syscalls[slot / 64] & bit)
+		return;
+	p->unknown_syscalls[slot / 64] |= bit;
 	pr_info("tern: pid %d (%s): unimplemented system call %llu, returned ENOSYS\n", p->pid, p->name,
 		(unsigned long long)nr);
 }
