@@ -30,7 +30,7 @@ KERNEL_C := $(shell find kernel -name '*.c' | sort)
 KERNEL_S := $(shell find kernel -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
 
-.PHONY: all kernel initrd run test unit systest bench bench-boot deps clean docs docs-check
+.PHONY: all kernel initrd run test unit systest bench bench-boot bench-proc deps clean docs docs-check
 all: kernel initrd
 kernel: $(BUILD)/kernel.elf
 initrd: $(BUILD)/initrd.img
@@ -129,7 +129,17 @@ $(BUILD)/bench/ready: bench/guest/ready.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	musl-gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o $@ $<
 
-bench: bench-boot
+bench: bench-boot bench-proc
+
+# Process, thread and syscall microbenchmarks; e.g. PROC_ARGS="--machines pc,microvm --rounds 10".
+PROC_ARGS ?=
+$(BUILD)/bench/procbench: bench/guest/procbench.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	musl-gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+bench-proc: $(DEPS_STAMP) all $(BUILD)/bench/procbench
+	$(PYTHON) bench/proc.py --kernel $(BUILD)/kernel.elf --root $(BUILD)/root \
+		--procbench $(BUILD)/bench/procbench --out $(BUILD)/bench/proc.json $(PROC_ARGS)
 
 bench-boot: $(DEPS_STAMP) all $(BUILD)/bench/ready
 	$(PYTHON) bench/boot.py --kernel $(BUILD)/kernel.elf --out $(BUILD)/bench/boot.json
