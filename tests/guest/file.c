@@ -38,7 +38,9 @@ struct statx_raw {
 	uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
 	uint64_t spare[14];
 };
+#ifndef STATX_BASIC_STATS
 #define STATX_BASIC_STATS 0x7ffu
+#endif
 
 static const char *type_name(mode_t mode)
 {
