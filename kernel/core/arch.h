@@ -16,6 +16,12 @@ __attribute__((noreturn)) void arch_poweroff(int status);
 /* Stops this CPU for good (interrupts off). */
 __attribute__((noreturn)) void arch_halt_forever(void);
 
+/* Interrupts CPU n so it reschedules (an inter-processor interrupt). */
+void arch_kick_cpu(unsigned n);
+
+/* Halts every other CPU now (NMI), for a panic. */
+void arch_stop_other_cpus(void);
+
 /* Prints the kernel call chain starting at the given frame pointer. */
 void arch_print_backtrace(uint64_t frame_pointer, int skip);
 /* The current frame pointer, for backtraces of the caller. */

@@ -16,7 +16,7 @@ struct kernel_options kernel_options = {.init = DEFAULT_INIT};
 /* Words that belong to the VMM, boot loader or other programs: silently accepted. */
 static const char *const foreign_options[] = {
 	"console", "earlyprintk", "reboot", "pci", "acpi", "noapic", "nolapic", "tsc", "virtio_mmio.device",
-	"root", "rw", "ro", "rootfstype", "nokaslr", "mitigations", "maxcpus", "nosmp",
+	"root", "rw", "ro", "rootfstype", "nokaslr", "mitigations",
 };
 
 static void warn_word(const char *why, const char *key, const char *value)
@@ -109,6 +109,13 @@ static void apply_word(void *ctx, const char *key, const char *value, bool trunc
 			panic_set_action(PANIC_HALT);
 		else
 			warn_word("bad value (poweroff|halt) in", key, value);
+	} else if (strcmp(key, "maxcpus") == 0) {
+		if (value == NULL || !cmdline_parse_u64(value, &n) || n == 0 || n > 4096)
+			warn_word("bad value (1..) in", key, value);
+		else
+			kernel_options.max_cpus = (unsigned)n;
+	} else if (strcmp(key, "nosmp") == 0 && value == NULL) {
+		kernel_options.max_cpus = 1;
 	} else if (strcmp(key, "test") == 0) {
 		if (value == NULL || value[0] == '\0' || strlen(value) >= OPTIONS_TEST_MAX)
 			warn_word("bad value in", key, value);

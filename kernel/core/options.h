@@ -5,6 +5,7 @@
  *   init=PATH         the first program (default /sbin/init)
  *   panic=poweroff|halt   what a panic does (default poweroff)
  *   test=NAME         a built-in system-test action (see selftest.h)
+ *   maxcpus=N, nosmp  use at most N CPUs (nosmp: 1)
  *   --                everything after it goes to init as arguments
  * Options meant for the VMM or Linux (console=, earlyprintk= ...) are ignored.
  */
@@ -25,6 +26,7 @@
 struct kernel_options {
 	char init[OPTIONS_PATH_MAX];
 	char test[OPTIONS_TEST_MAX];
+	unsigned max_cpus;                            /* 0: all */
 	const char *init_args[OPTIONS_INIT_ARGS + 1]; /* NULL-terminated, without argv[0] */
 	const char *init_env[OPTIONS_INIT_ENV + 1];
 	char strings[OPTIONS_INIT_STRINGS];

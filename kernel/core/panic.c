@@ -27,6 +27,7 @@ static void claim_panic(void)
 	irq_save();
 	if (__atomic_exchange_n(&panic_started, 1, __ATOMIC_ACQ_REL) != 0)
 		arch_halt_forever();
+	arch_stop_other_cpus();
 	log_enter_panic_mode();
 }
 

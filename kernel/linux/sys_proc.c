@@ -494,30 +494,24 @@ SYSCALL(sched_yield)
 	return 0;
 }
 
-static uint64_t online_cpu_mask(void)
+/* The thread a scheduling call names: 0 is the caller. Caller holds proc_tree_lock. */
+static struct thread *sched_target(int tid)
 {
-	uint64_t mask = 0;
-	for (unsigned i = 0; i < cpu_count && i < 64; i++) {
-		if (cpus[i].online)
-			mask |= 1ull << i;
-	}
-	return mask;
+	return tid == 0 ? current_thread() : thread_find(tid);
 }
 
 SYSCALL(sched_getaffinity)
 {
 	size_t len = ARG(1);
-	uint64_t mask = online_cpu_mask();
 
 	if (len < sizeof(uint64_t) || (len & (sizeof(uint64_t) - 1)) != 0)
 		return -EINVAL;
-	if ((int)ARG(0) != 0) {
-		uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
-		bool found = thread_find((int)ARG(0)) != NULL;
-		spin_unlock_irqrestore(&proc_tree_lock, flags);
-		if (!found)
-			return -ESRCH;
-	}
+	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	struct thread *t = sched_target((int)ARG(0));
+	uint64_t mask = t != NULL ? t->affinity & sched_online_mask() : 0;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (t == NULL)
+		return -ESRCH;
 	if (clear_user(ARG(2), len) != 0 || put_user(ARG(2), mask) != 0)
 		return -EFAULT;
 	return sizeof(uint64_t);
@@ -525,15 +519,29 @@ SYSCALL(sched_getaffinity)
 
 SYSCALL(sched_setaffinity)
 {
-	uint64_t mask;
+	uint64_t mask = 0;
+	size_t len = ARG(1);
 
-	if (ARG(1) < sizeof(mask))
-		return -EINVAL;
-	if (get_user(mask, ARG(2)) != 0)
+	/* Linux reads what it is given (a mask shorter than 64 bits is zero-extended). */
+	if (copy_from_user(&mask, ARG(2), len < sizeof(mask) ? len : sizeof(mask)) != 0)
 		return -EFAULT;
-	if ((mask & online_cpu_mask()) == 0)
+	if ((mask & sched_online_mask()) == 0)
 		return -EINVAL;
-	return 0; /* one run queue for now: every allowed mask includes the CPU it runs on */
+	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	struct thread *t = sched_target((int)ARG(0));
+	if (t == NULL) {
+		spin_unlock_irqrestore(&proc_tree_lock, flags);
+		return -ESRCH;
+	}
+	/* The tree lock keeps t from exiting; the run-queue locks nest inside it. */
+	int r = sched_set_affinity(t, mask);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (r != 0)
+		return -EINVAL;
+	/* Moving ourselves: leave this CPU before returning. */
+	if (t == current_thread() && !(mask & (1ull << this_cpu()->id)))
+		schedule();
+	return 0;
 }
 
 SYSCALL(getcpu)

@@ -229,14 +229,12 @@ static long send_to_thread(int tgid, int tid, int sig)
 		return -EINVAL;
 	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
 	struct thread *t = thread_find(tid);
-	if (t == NULL || (tgid > 0 && t->proc->pid != tgid)) {
-		spin_unlock_irqrestore(&proc_tree_lock, flags);
-		return -ESRCH;
-	}
+	long r = -ESRCH;
+	/* Sent under the tree lock: the thread cannot exit (and be freed) meanwhile. */
+	if (t != NULL && (tgid <= 0 || t->proc->pid == tgid))
+		r = sig == 0 ? 0 : signal_send_thread_locked(t, sig, &info);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	if (sig == 0)
-		return 0;
-	return signal_send_thread(t, sig, &info);
+	return r;
 }
 
 SYSCALL(tkill)

@@ -16,11 +16,19 @@ struct free_slot {
 	uint64_t base;
 };
 
+/*
+ * Freed stacks stay mapped, up to this many, and are handed out again: unmapping
+ * one would need a TLB shootdown on every CPU, on every thread exit.
+ */
+#define STACK_CACHE_MAX 64
+
 /* kva_lock protects the bump pointers and the free stack list. */
 static struct spinlock kva_lock = SPINLOCK_INIT("kva");
 static uint64_t next_stack_slot;
 static uint64_t next_mmio;
 static struct free_slot *free_slots;
+static uint64_t cached_stacks[STACK_CACHE_MAX]; /* bases of mapped, unused stacks */
+static unsigned ncached;
 
 void kva_init(void)
 {
@@ -75,6 +83,15 @@ static void unmap_and_free(uint64_t base, uint64_t mapped)
 
 bool kva_alloc_stack(struct kstack *out)
 {
+	uint64_t flags = spin_lock_irqsave(&kva_lock);
+	if (ncached > 0) {
+		uint64_t base = cached_stacks[--ncached];
+		spin_unlock_irqrestore(&kva_lock, flags);
+		out->base = base;
+		out->top = base + KERNEL_STACK_SIZE;
+		return true;
+	}
+	spin_unlock_irqrestore(&kva_lock, flags);
 	uint64_t slot = take_slot();
 
 	if (slot == 0)
@@ -97,6 +114,13 @@ bool kva_alloc_stack(struct kstack *out)
 
 void kva_free_stack(const struct kstack *s)
 {
+	uint64_t flags = spin_lock_irqsave(&kva_lock);
+	if (ncached < STACK_CACHE_MAX) {
+		cached_stacks[ncached++] = s->base;
+		spin_unlock_irqrestore(&kva_lock, flags);
+		return;
+	}
+	spin_unlock_irqrestore(&kva_lock, flags);
 	unmap_and_free(s->base, KERNEL_STACK_SIZE);
 	give_back_slot(s->base - PAGE_SIZE);
 }

@@ -11,6 +11,7 @@
 #include "mm/phys.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
+#include "sched/cpu.h"
 
 /* A gap of free pages kept under a growing stack (Linux's stack_guard_gap). */
 #define STACK_GUARD_GAP (256 * PAGE_SIZE)
@@ -19,6 +20,8 @@
 
 /* Set up once by the first vmspace_create(); a page of zeros mapped read-only for read faults. */
 static uint64_t zero_page;
+/* The address space each CPU has loaded (NULL: the kernel's tables); each CPU writes its own. */
+static struct vmspace *loaded[MAX_CPUS];
 
 uint64_t kernel_vm_root(void);
 
@@ -218,7 +221,7 @@ static int unmap_locked(struct vmspace *vs, uint64_t start, uint64_t end)
 		v = next;
 	}
 	drop_pages(vs, start, end);
-	tlb_flush_range(vs->root, start, end);
+	tlb_flush_range(vs->root, vs->cpu_mask, start, end);
 	return 0;
 }
 
@@ -260,8 +263,9 @@ static int break_cow(struct vmspace *vs, uint64_t *pte, const struct vma *v, uin
 	uint64_t old = pte_address(*pte);
 
 	if (old != zero_page && pmm_page_refcount(old) == 1) {
+		/* Only a permission upgrade: a stale read-only TLB entry just faults again, and the
+		 * fault itself drops it, so no flush is needed. */
 		*pte |= PTE_WRITE;
-		tlb_flush_page(vs->root, va);
 		return 0;
 	}
 	uint64_t pa = pmm_alloc(0);
@@ -270,7 +274,7 @@ static int break_cow(struct vmspace *vs, uint64_t *pte, const struct vma *v, uin
 	memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
 	*pte = pa | leaf_bits(v, true);
 	pmm_page_unref(old);
-	tlb_flush_page(vs->root, va);
+	tlb_flush_page(vs->root, vs->cpu_mask, va);
 	return 0;
 }
 
@@ -317,8 +321,7 @@ static int fault_locked(struct vmspace *vs, uint64_t addr, unsigned access)
 	if (pte_present(*pte)) {
 		if ((access & FAULT_WRITE) && !pte_writable(*pte)) {
 			if (v->flags & VMA_SHARED) {
-				*pte |= PTE_WRITE;
-				tlb_flush_page(vs->root, va);
+				*pte |= PTE_WRITE; /* an upgrade: no flush needed (see break_cow) */
 				return 0;
 			}
 			return break_cow(vs, pte, v, va);
@@ -413,7 +416,7 @@ void vmspace_put(struct vmspace *vs)
 {
 	if (vs == NULL || __atomic_sub_fetch(&vs->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	if (read_cr3_root() == vs->root)
+	if (loaded[this_cpu()->id] == vs)
 		vmspace_activate(NULL); /* the last thread is leaving it */
 	while (!list_empty(&vs->vmas)) {
 		struct vma *v = list_entry(vs->vmas.next, struct vma, link);
@@ -428,10 +431,19 @@ void vmspace_put(struct vmspace *vs)
 
 void vmspace_activate(struct vmspace *vs)
 {
-	uint64_t root = vs != NULL ? vs->root : kernel_vm_root();
+	unsigned cpu = this_cpu()->id;
+	uint64_t bit = 1ull << cpu;
+	struct vmspace *old = loaded[cpu];
 
-	if (read_cr3_root() != root)
-		load_cr3_root(root);
+	if (old == vs)
+		return;
+	/* Join the new space's mask before loading it: a shootdown then cannot miss us. */
+	if (vs != NULL)
+		__atomic_or_fetch(&vs->cpu_mask, bit, __ATOMIC_SEQ_CST);
+	load_cr3_root(vs != NULL ? vs->root : kernel_vm_root());
+	loaded[cpu] = vs;
+	if (old != NULL)
+		__atomic_and_fetch(&old->cpu_mask, ~bit, __ATOMIC_SEQ_CST);
 }
 
 struct fork_ctx {
@@ -486,7 +498,7 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
 		pt_for_each_leaf(parent->root, v->start, v->end, fork_leaf, &f);
 		failed = f.failed;
 	}
-	tlb_flush_all(parent->root);
+	tlb_flush_all(parent->root, parent->cpu_mask);
 	spin_unlock(&parent->lock);
 	if (failed) {
 		vmspace_put(child);
@@ -646,7 +658,7 @@ int vmspace_protect(struct vmspace *vs, uint64_t addr, uint64_t len, unsigned pr
 		struct protect_ctx p = {v};
 		pt_for_each_leaf(vs->root, v->start, v->end, protect_leaf, &p);
 	}
-	tlb_flush_range(vs->root, addr, end);
+	tlb_flush_range(vs->root, vs->cpu_mask, addr, end);
 	spin_unlock(&vs->lock);
 	return 0;
 }
@@ -682,7 +694,7 @@ int vmspace_discard(struct vmspace *vs, uint64_t addr, uint64_t len)
 			drop_pages(vs, s, e);
 		a = e;
 	}
-	tlb_flush_range(vs->root, addr, end);
+	tlb_flush_range(vs->root, vs->cpu_mask, addr, end);
 	spin_unlock(&vs->lock);
 	return err;
 }
@@ -789,7 +801,7 @@ int64_t vmspace_remap(struct vmspace *vs, uint64_t old_addr, uint64_t old_len, u
 	v->start = dest;
 	v->end = dest + new_len;
 	insert_vma(vs, v);
-	tlb_flush_all(vs->root);
+	tlb_flush_all(vs->root, vs->cpu_mask);
 	spin_unlock(&vs->lock);
 	return m.failed ? -ENOMEM : (int64_t)dest;
 }

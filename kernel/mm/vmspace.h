@@ -63,6 +63,7 @@ struct vmspace {
 	uint64_t stack_top;
 	uint64_t stack_limit;   /* how far the stack may grow (RLIMIT_STACK) */
 	uint64_t rss_pages;
+	uint64_t cpu_mask;      /* CPUs that have it loaded (TLB shootdown targets) */
 };
 
 /* Fault outcomes (besides 0 for handled). */

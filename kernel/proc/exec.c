@@ -432,12 +432,7 @@ static int commit(struct vmspace *vs, const char *path, uint64_t entry, uint64_t
 	p->vm = vs;
 	vmspace_activate(vs);
 	vmspace_put(old_vm);
-	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
-	if (!p->vfork_done) {
-		p->vfork_done = true;
-		wake_up_all(&p->vfork_wait);
-	}
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	proc_release_vfork_parent(p);
 
 	p->did_exec = true;
 	fd_close_on_exec(p->fds);

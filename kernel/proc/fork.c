@@ -86,7 +86,6 @@ static struct process *new_process(struct process *parent, uint64_t flags)
 	p->exit_signal = (int)(flags & CLONE_SIGNAL_MASK);
 	if (p->exit_signal > NSIG)
 		p->exit_signal = 0;
-	p->vfork_done = !(flags & CLONE_VFORK);
 	return p;
 }
 
@@ -99,22 +98,30 @@ static void free_unstarted_process(struct process *p)
 	kfree(p);
 }
 
-/* Waits (killable by signals to the parent) until a vfork child execs or exits. */
-static void wait_for_vfork(struct process *child)
+/*
+ * Waits until the vfork child execs or exits (or we are being killed). The
+ * link between the two lives under proc_tree_lock: whichever side ends it first
+ * clears both pointers, so neither can touch the other after it is gone.
+ */
+static void wait_for_vfork(void)
 {
-	struct waiter w;
+	struct thread *self = current_thread();
 
-	waiter_add(&child->vfork_wait, &w);
 	for (;;) {
 		sched_prepare_block();
-		if (__atomic_load_n(&child->vfork_done, __ATOMIC_ACQUIRE))
-			break;
-		if (current_process()->group_exit)
+		uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+		bool waiting = self->vfork_child != NULL;
+		if (waiting && (self->proc->group_exit || self->exit_pending)) {
+			self->vfork_child->vfork_parent = NULL;
+			self->vfork_child = NULL;
+			waiting = false;
+		}
+		spin_unlock_irqrestore(&proc_tree_lock, flags);
+		if (!waiting)
 			break;
 		schedule();
 	}
 	sched_cancel_block();
-	waiter_remove(&w);
 }
 
 long proc_clone(struct trap_frame *frame, uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
@@ -164,6 +171,7 @@ long proc_clone(struct trap_frame *frame, uint64_t flags, uint64_t stack, uint64
 	t->arch.fs_base = (flags & CLONE_SETTLS) ? tls : self->arch.fs_base;
 	t->arch.gs_base = self->arch.gs_base;
 	t->sig_blocked = self->sig_blocked;
+	t->affinity = self->affinity; /* inherited, as on Linux */
 	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) {
 		t->altstack_sp = self->altstack_sp;
 		t->altstack_size = self->altstack_size;
@@ -200,10 +208,14 @@ long proc_clone(struct trap_frame *frame, uint64_t flags, uint64_t stack, uint64
 		p->parent = real_parent;
 		list_push_back(&real_parent->children, &p->sibling);
 		list_push_back(&proc_all, &p->all_link);
+		if (flags & CLONE_VFORK) {
+			p->vfork_parent = self;
+			self->vfork_child = p;
+		}
 	}
 	spin_unlock_irqrestore(&proc_tree_lock, irq);
 	sched_start(t);
 	if (flags & CLONE_VFORK)
-		wait_for_vfork(p);
+		wait_for_vfork();
 	return tid;
 }

@@ -166,7 +166,6 @@ struct process *process_alloc(void)
 	list_init(&p->sig_queue);
 	spin_init(&p->lock, "process");
 	wait_queue_init(&p->child_wait);
-	wait_queue_init(&p->vfork_wait);
 	wait_queue_init(&p->exec_wait);
 	timer_init(&p->real_timer, proc_real_timer_fired, p);
 	p->exit_signal = SIGCHLD;
@@ -327,12 +326,16 @@ static void notify_parent(struct process *p)
 	wake_up_all(&parent->child_wait);
 }
 
-static void release_vfork_parent(struct process *p)
+void proc_release_vfork_parent(struct process *child)
 {
-	if (!p->vfork_done) {
-		p->vfork_done = true;
-		wake_up_all(&p->vfork_wait);
+	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	struct thread *parent = child->vfork_parent;
+	if (parent != NULL) {
+		child->vfork_parent = NULL;
+		parent->vfork_child = NULL;
+		sched_wakeup(parent, WAKE_NORMAL);
 	}
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
 }
 
 /* The last thread of p is leaving: p becomes a zombie (or disappears if nobody will wait). */
@@ -343,7 +346,7 @@ static void process_exit(struct process *p)
 	struct fs_context *fs = p->fs;
 
 	timer_cancel(&p->real_timer);
-	release_vfork_parent(p);
+	proc_release_vfork_parent(p);
 	if (p == init_process) {
 		int status = p->exit_code;
 		int code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
@@ -376,20 +379,25 @@ void proc_exit_thread(int status)
 	struct thread *t = current_thread();
 	struct process *p = t->proc;
 
+	futex_exit_robust_list(t);
+	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	/* The tid goes first: whoever the CLONE_CHILD_CLEARTID wake below lets go must find
+	 * the thread gone (tgkill: ESRCH). */
+	thread_unregister(t);
+	bool others = p->nthreads > 1 || (p->vm != NULL && p->vm->refs > 1);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	/* CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner (futex on it). */
-	if (t->clear_child_tid != 0 && p->vm != NULL && (p->nthreads > 1 || p->vm->refs > 1)) {
+	if (t->clear_child_tid != 0 && p->vm != NULL && others) {
 		put_user(t->clear_child_tid, (int32_t)0);
 		futex_wake_address(t->clear_child_tid, 1);
 	}
-	futex_exit_robust_list(t);
-	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	flags = spin_lock_irqsave(&proc_tree_lock);
 	if (!p->group_exit && p->nthreads == 1)
 		p->exit_code = status;
 	list_remove(&t->proc_link);
 	p->nthreads--;
 	p->dead_user_ns += t->user_ns;
 	p->dead_system_ns += t->system_ns;
-	thread_unregister(t);
 	bool last = p->nthreads == 0;
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	signal_thread_cleanup(t);

@@ -77,8 +77,7 @@ struct process {
 	bool report_stop;              /* WUNTRACED has not seen this stop yet */
 	bool report_continue;          /* WCONTINUED has not seen this continue yet */
 	struct wait_queue child_wait;  /* the parent sleeps here in wait4 */
-	bool vfork_done;               /* the vfork parent may go on (child exec'd or exited) */
-	struct wait_queue vfork_wait;
+	struct thread *vfork_parent;   /* blocked in vfork until this child execs or exits */
 	struct wait_queue exec_wait;   /* execve waits here for the other threads to exit */
 
 	char name[PROC_NAME_MAX];
@@ -133,6 +132,9 @@ long proc_clone(struct trap_frame *frame, uint64_t flags, uint64_t stack, uint64
 
 /* Called on each tick with its length: charges ITIMER_VIRTUAL/ITIMER_PROF of the running process. */
 void proc_tick(uint64_t ns);
+
+/* A vfork child let its parent go on (exec or exit). Takes proc_tree_lock. */
+void proc_release_vfork_parent(struct process *child);
 
 /* Internal to kernel/proc. */
 struct process *process_alloc(void);

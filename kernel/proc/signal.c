@@ -102,7 +102,9 @@ bool signal_ignored(struct process *p, int sig)
 
 static void wake_for_signal(struct thread *t)
 {
-	sched_wakeup(t, WAKE_SIGNAL);
+	/* Blocked: wake it. Running on another CPU: interrupt it so it sees the signal now. */
+	if (!sched_wakeup(t, WAKE_SIGNAL))
+		sched_kick_thread(t);
 }
 
 /* Wakes every thread of p so each notices a group event (exit, stop) on its way out of the kernel. */
@@ -263,6 +265,11 @@ int signal_send_thread(struct thread *t, int sig, const struct siginfo *info)
 int signal_send_process(struct process *p, int sig, const struct siginfo *info)
 {
 	return send(p, NULL, sig, info);
+}
+
+int signal_send_thread_locked(struct thread *t, int sig, const struct siginfo *info)
+{
+	return send_locked(t->proc, t, sig, info);
 }
 
 int signal_send_process_locked(struct process *p, int sig, const struct siginfo *info)

@@ -143,6 +143,7 @@ int signal_send_process(struct process *p, int sig, const struct siginfo *info);
 /* SI_USER info naming the current process as sender (kill, and the kernel's SIGPIPE). */
 struct siginfo signal_info_from_current(int sig);
 /* The same with proc_tree_lock already held by the caller. */
+int signal_send_thread_locked(struct thread *t, int sig, const struct siginfo *info);
 int signal_send_process_locked(struct process *p, int sig, const struct siginfo *info);
 /* Sends sig to every process of group pgid (not init); -ESRCH if none. Caller holds proc_tree_lock. */
 int signal_send_group_locked(int pgid, int sig, const struct siginfo *info);

@@ -37,6 +37,7 @@ struct cpu {
 	struct thread *prev;        /* the thread switched away from, for finish_switch() */
 	struct list_node dead;      /* exited threads whose stacks can be freed */
 	uint64_t idle_ns, busy_ns, last_switch_ns;
+	uint64_t ist_tops[3];       /* its double-fault, NMI and machine-check stacks */
 };
 
 #define CPU_OFFSET_SELF 0

@@ -31,5 +31,11 @@ void sched_finish_switch(void);
 __attribute__((noreturn)) void sched_idle_loop(void);
 /* Frees the stacks of threads that died on this CPU. */
 void sched_reap_dead(void);
+/* CPUs that are running (bit n: cpus[n]). */
+uint64_t sched_online_mask(void);
+/* If t is running on another CPU, makes it enter the kernel soon (to see a signal). */
+void sched_kick_thread(struct thread *t);
+/* Restricts t to the CPUs in mask (moving it if needed); -1 if no online CPU is in mask. */
+int sched_set_affinity(struct thread *t, uint64_t mask);
 
 #endif

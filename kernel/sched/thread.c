@@ -22,6 +22,7 @@ struct thread *thread_alloc(const char *name)
 	list_init(&t->sig_queue);
 	t->state = THREAD_BLOCKED; /* not runnable until sched_start() */
 	t->slice = SCHED_SLICE_TICKS;
+	t->affinity = ~0ull;
 	return t;
 }
 

@@ -37,6 +37,8 @@ struct thread {
 	struct list_node run_link;    /* run queue or cpu->dead */
 	struct list_node proc_link;   /* in proc->threads */
 	unsigned slice;               /* ticks left in this time slice */
+	uint64_t affinity;            /* CPUs it may run on (bit n: cpus[n]) */
+	bool migrating;               /* off this CPU: must be queued where its affinity allows */
 	uint64_t user_ns, system_ns;  /* CPU time */
 	uint64_t last_account_ns;
 	bool in_user;                 /* accounting: charging user or system time */
@@ -55,6 +57,7 @@ struct thread {
 	uint64_t restart_deadline;    /* restart_syscall: where an interrupted sleep resumes */
 	uint64_t restart_rem;
 	bool exit_pending;            /* another thread's execve ends this one */
+	struct process *vfork_child;  /* while blocked in vfork (proc_tree_lock) */
 	void *wait_channel;           /* what it blocks on, for debugging */
 	int wake_reason;              /* WAKE_* : why a blocked thread was woken */
 };

@@ -118,3 +118,16 @@ void timers_interrupt(void)
 		t->fn(t);
 	}
 }
+
+void timers_stop_tick(void)
+{
+	timer_cancel(&tick_timer[this_cpu()->id]);
+}
+
+void timers_restart_tick(void)
+{
+	struct timer *t = &tick_timer[this_cpu()->id];
+
+	if (__atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE) == NULL)
+		timer_arm(t, clock_monotonic_ns() + TICK_NS);
+}

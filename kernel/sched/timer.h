@@ -33,6 +33,10 @@ bool timer_cancel(struct timer *t);
 
 /* Starts this CPU's tick and timer list (arch_timer_program must work). */
 void timers_start_cpu(void);
+/* Tickless idle: an idle CPU stops its periodic tick and restarts it when it wakes. */
+void timers_stop_tick(void);
+void timers_restart_tick(void);
+
 /* Called by the arch timer interrupt: runs expired timers, programs the next deadline. */
 void timers_interrupt(void);
 

@@ -14,6 +14,8 @@
 #include "asm/power.h"
 #include "asm/pvh.h"
 #include "asm/serial.h"
+#include "asm/smp.h"
+#include "asm/tlb.h"
 #include "asm/timer.h"
 #include "asm/trap.h"
 #include "asm/tsc.h"
@@ -173,7 +175,7 @@ static void allocate_ist_stacks(void)
 		struct kstack s;
 		if (!kva_alloc_stack(&s))
 			panic("boot: no memory for interrupt stacks");
-		gdt_set_ist(slots[i], s.top);
+		gdt_set_ist(0, slots[i], s.top);
 	}
 }
 
@@ -191,7 +193,7 @@ static void percpu_setup(struct thread *idle)
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 	sched_init_cpu(c, idle);
 	c->kernel_stack_top = idle->stack.top;
-	gdt_set_kernel_stack(idle->stack.top);
+	gdt_set_kernel_stack(0, idle->stack.top);
 }
 
 __attribute__((noreturn)) static void boot_continue(void)
@@ -210,6 +212,9 @@ __attribute__((noreturn)) static void boot_continue(void)
 	arch_timer_start();
 	serial_enable_input_irq();
 	irq_enable();
+	smp_init_ipis();
+	tlb_init_ipis();
+	smp_start_cpus(&acpi, kernel_options.max_cpus != 0 ? kernel_options.max_cpus : MAX_CPUS);
 	kmain();
 }
 
@@ -228,7 +233,7 @@ void x86_boot_main(uint32_t start_info_pa)
 {
 	serial_init();
 	cpu_detect();
-	gdt_init();
+	gdt_init(0, NULL);
 	idt_init();
 	pvh_parse(start_info_pa, &boot_info);
 	options_parse(boot_info.cmdline, boot_info.cmdline_len);

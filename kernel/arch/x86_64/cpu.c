@@ -102,7 +102,19 @@ void cpu_detect(void)
 	paging_set_nx_supported(f->nx);
 }
 
+static void enable_features(bool announce);
+
 void cpu_enable_features(void)
+{
+	enable_features(true);
+}
+
+void cpu_enable_features_ap(void)
+{
+	enable_features(false);
+}
+
+static void enable_features(bool announce)
 {
 	struct cpu_features *f = &cpu_features;
 	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
@@ -133,6 +145,8 @@ void cpu_enable_features(void)
 	}
 	if (f->nx)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	if (!announce)
+		return;
 	pr_info("cpu: %s, family %u model %u; nx %d smep %d smap %d umip %d xsave %d avx %d x2apic %d "
 		"tsc-deadline %d%s%s\n",
 		f->brand[0] != '\0' ? f->brand : f->vendor, f->family, f->model, f->nx, f->smep, f->smap,

@@ -3,6 +3,7 @@
 #include "asm/layout.h"
 #include "asm/trap.h"
 #include "lib/string.h"
+#include "sched/cpu.h"
 
 /* 64-bit TSS (SDM vol. 3A, 8.7). */
 struct __attribute__((packed)) tss {
@@ -29,9 +30,10 @@ struct __attribute__((packed)) descriptor_pointer {
 #define TSS_TYPE_AVAILABLE 0x89                /* P, 64-bit TSS available */
 #define EARLY_IST_STACK_SIZE 4096
 
-/* The boot CPU's tables; per-CPU copies come with SMP. */
-static uint64_t gdt[8] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
+/* Each CPU's GDT and TSS (written by that CPU at bring-up, then by its context switches). */
+static uint64_t gdt[MAX_CPUS][8] __attribute__((aligned(16)));
+static struct tss tss[MAX_CPUS] __attribute__((aligned(16)));
+/* The boot CPU's IST stacks until the kernel virtual area can give guarded ones. */
 static uint8_t early_ist_stacks[3][EARLY_IST_STACK_SIZE] __attribute__((aligned(16)));
 
 static void set_tss_descriptor(uint64_t *slot, const struct tss *t)
@@ -44,25 +46,26 @@ static void set_tss_descriptor(uint64_t *slot, const struct tss *t)
 	slot[1] = base >> 32;
 }
 
-void gdt_init(void)
+void gdt_init(unsigned cpu, const uint64_t ist_tops[3])
 {
 	struct descriptor_pointer ptr;
+	uint64_t *g = gdt[cpu];
+	struct tss *t = &tss[cpu];
 
-	gdt[0] = 0;
-	gdt[SEL_KERNEL_CODE / 8] = DESC_KERNEL_CODE;
-	gdt[SEL_KERNEL_DATA / 8] = DESC_KERNEL_DATA;
-	gdt[SEL_USER_CODE32 / 8] = DESC_USER_CODE32;
-	gdt[SEL_USER_DATA / 8] = DESC_USER_DATA;
-	gdt[SEL_USER_CODE / 8] = DESC_USER_CODE;
-	memset(&tss, 0, sizeof(tss));
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap: user port I/O faults */
-	tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)early_ist_stacks[0] + EARLY_IST_STACK_SIZE;
-	tss.ist[IST_NMI - 1] = (uint64_t)early_ist_stacks[1] + EARLY_IST_STACK_SIZE;
-	tss.ist[IST_MACHINE_CHECK - 1] = (uint64_t)early_ist_stacks[2] + EARLY_IST_STACK_SIZE;
-	set_tss_descriptor(&gdt[SEL_TSS / 8], &tss);
+	g[0] = 0;
+	g[SEL_KERNEL_CODE / 8] = DESC_KERNEL_CODE;
+	g[SEL_KERNEL_DATA / 8] = DESC_KERNEL_DATA;
+	g[SEL_USER_CODE32 / 8] = DESC_USER_CODE32;
+	g[SEL_USER_DATA / 8] = DESC_USER_DATA;
+	g[SEL_USER_CODE / 8] = DESC_USER_CODE;
+	memset(t, 0, sizeof(*t));
+	t->iomap_base = sizeof(*t); /* no I/O permission bitmap: user port I/O faults */
+	for (unsigned i = 0; i < 3; i++)
+		t->ist[i] = ist_tops != NULL ? ist_tops[i] : (uint64_t)early_ist_stacks[i] + EARLY_IST_STACK_SIZE;
+	set_tss_descriptor(&g[SEL_TSS / 8], t);
 
-	ptr.limit = sizeof(gdt) - 1;
-	ptr.base = (uint64_t)gdt;
+	ptr.limit = sizeof(gdt[0]) - 1;
+	ptr.base = (uint64_t)g;
 	__asm__ volatile("lgdt %0" ::"m"(ptr));
 	/* Reload CS through a far return, then the data segments and the task register. */
 	__asm__ volatile("pushq %[cs]\n\t"
@@ -80,13 +83,13 @@ void gdt_init(void)
 			 : "rax", "memory");
 }
 
-void gdt_set_ist(unsigned slot, uint64_t stack_top)
+void gdt_set_ist(unsigned cpu, unsigned slot, uint64_t stack_top)
 {
 	if (slot >= 1 && slot <= 7)
-		tss.ist[slot - 1] = stack_top;
+		tss[cpu].ist[slot - 1] = stack_top;
 }
 
-void gdt_set_kernel_stack(uint64_t stack_top)
+void gdt_set_kernel_stack(unsigned cpu, uint64_t stack_top)
 {
-	tss.rsp[0] = stack_top;
+	tss[cpu].rsp[0] = stack_top;
 }

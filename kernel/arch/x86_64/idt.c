@@ -39,8 +39,6 @@ static void set_gate(unsigned vector, uint64_t handler, unsigned ist)
 
 void idt_init(void)
 {
-	struct idt_pointer ptr;
-
 	for (unsigned v = 0; v < 256; v++) {
 		unsigned ist = 0;
 		if (v == VEC_DOUBLE_FAULT)
@@ -51,6 +49,13 @@ void idt_init(void)
 			ist = IST_MACHINE_CHECK;
 		set_gate(v, trap_stub_table[v], ist);
 	}
+	idt_load();
+}
+
+void idt_load(void)
+{
+	struct idt_pointer ptr;
+
 	ptr.limit = sizeof(idt) - 1;
 	ptr.base = (uint64_t)idt;
 	__asm__ volatile("lidt %0" ::"m"(ptr));

@@ -6,6 +6,7 @@
 #include "asm/cpu.h"
 #include "asm/layout.h"
 #include "asm/paging.h"
+#include "asm/tlb.h"
 #include "core/bootinfo.h"
 #include "core/log.h"
 #include "core/panic.h"
@@ -119,9 +120,8 @@ void kernel_unmap(uint64_t va, uint64_t size)
 {
 	uint64_t irq = spin_lock_irqsave(&kernel_vm_lock);
 	pt_unmap(kernel_root, va, size);
-	for (uint64_t a = va; a < va + size; a += PAGE_SIZE)
-		invlpg(a);
 	spin_unlock_irqrestore(&kernel_vm_lock, irq);
+	tlb_flush_kernel_range(va, va + size);
 }
 
 bool kernel_translate(uint64_t va, uint64_t *pa)

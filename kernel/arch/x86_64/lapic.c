@@ -37,11 +37,12 @@
 #define MAX_ONESHOT_NS NSEC_PER_SEC
 #define CALIBRATION_NS (2 * NSEC_PER_MSEC) /* against the TSC, already known */
 
-/* Set up once on the boot CPU (per-CPU parts come with SMP). */
+/* Set up once on the boot CPU; every CPU uses the same mode and rates. */
 static volatile uint32_t *mmio;
 static bool x2apic;
 static bool tsc_deadline;
 static uint64_t apic_ticks_per_ms; /* APIC timer rate after the divider */
+static bool timer_mode_chosen;
 
 static uint32_t lapic_read(uint32_t reg)
 {
@@ -66,26 +67,14 @@ static void lapic_error_irq(struct trap_frame *f, void *ctx)
 	pr_warn("lapic: error interrupt, ESR %#x\n", lapic_read(LAPIC_ESR));
 }
 
-void lapic_init(uint64_t madt_address)
+/* Switches this CPU's local APIC on (and into x2APIC mode when the CPU has it). */
+static void enable_this_cpu(void)
 {
-	uint64_t base = rdmsr(MSR_APIC_BASE);
-	uint64_t pa = base & APIC_BASE_ADDR_MASK;
+	uint64_t base = rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE;
 
-	if (!cpu_features.apic)
-		panic("lapic: this CPU has no local APIC");
-	if (pa == 0)
-		pa = madt_address;
-	base |= APIC_BASE_ENABLE;
-	if (cpu_features.x2apic) {
+	if (x2apic)
 		base |= APIC_BASE_X2APIC;
-		x2apic = true;
-	}
 	wrmsr(MSR_APIC_BASE, base);
-	if (!x2apic) {
-		mmio = kva_map_mmio(pa, 4096);
-		if (mmio == NULL)
-			panic("lapic: cannot map the APIC at %#llx", (unsigned long long)pa);
-	}
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED); /* the 8259s stay masked */
 	lapic_write(LAPIC_LVT_LINT1, LVT_NMI);
@@ -94,8 +83,79 @@ void lapic_init(uint64_t madt_address)
 	lapic_write(LAPIC_ESR, 0);
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	lapic_eoi();
+}
+
+void lapic_init(uint64_t madt_address)
+{
+	uint64_t pa = rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR_MASK;
+
+	if (!cpu_features.apic)
+		panic("lapic: this CPU has no local APIC");
+	if (pa == 0)
+		pa = madt_address;
+	x2apic = cpu_features.x2apic;
+	if (!x2apic) {
+		mmio = kva_map_mmio(pa, 4096);
+		if (mmio == NULL)
+			panic("lapic: cannot map the APIC at %#llx", (unsigned long long)pa);
+	}
+	trap_register(VEC_LAPIC_ERROR, lapic_error_irq, NULL);
+	enable_this_cpu();
 	pr_info("lapic: id %u, version %#x, %s mode\n", lapic_id(), lapic_read(LAPIC_VERSION) & 0xff,
 		x2apic ? "x2APIC" : "xAPIC");
+}
+
+void lapic_init_ap(void)
+{
+	enable_this_cpu();
+}
+
+/* Interrupt command register (SDM vol. 3A, 11.6.1). */
+#define LAPIC_ICR_LOW 0x300
+#define LAPIC_ICR_HIGH 0x310
+#define ICR_DELIVERY_PENDING (1u << 12)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define ICR_MODE_NMI (4u << 8)
+#define ICR_MODE_INIT (5u << 8)
+#define ICR_MODE_STARTUP (6u << 8)
+#define ICR_ALL_BUT_SELF (3u << 18)
+#define X2APIC_MSR_ICR 0x830
+#define ICR_SPIN_LIMIT 1000000
+
+static void send_icr(uint32_t dest, uint32_t low)
+{
+	if (x2apic) {
+		wrmsr(X2APIC_MSR_ICR, ((uint64_t)dest << 32) | low);
+		return;
+	}
+	uint64_t flags = read_rflags();
+	irq_disable();
+	lapic_write(LAPIC_ICR_HIGH, dest << 24);
+	lapic_write(LAPIC_ICR_LOW, low);
+	for (int i = 0; i < ICR_SPIN_LIMIT && (lapic_read(LAPIC_ICR_LOW) & ICR_DELIVERY_PENDING); i++)
+		cpu_relax();
+	if (flags & RFLAGS_IF)
+		irq_enable();
+}
+
+void lapic_send_ipi(uint32_t apic_id, unsigned vector)
+{
+	send_icr(apic_id, vector);
+}
+
+void lapic_send_nmi_all_others(void)
+{
+	send_icr(0, ICR_MODE_NMI | ICR_LEVEL_ASSERT | ICR_ALL_BUT_SELF);
+}
+
+void lapic_send_init(uint32_t apic_id)
+{
+	send_icr(apic_id, ICR_MODE_INIT | ICR_LEVEL_ASSERT);
+}
+
+void lapic_send_startup(uint32_t apic_id, uint64_t trampoline_pa)
+{
+	send_icr(apic_id, ICR_MODE_STARTUP | (uint32_t)(trampoline_pa >> 12));
 }
 
 uint32_t lapic_id(void)
@@ -132,14 +192,22 @@ static void calibrate_apic_timer(void)
 
 void lapic_timer_init(unsigned vector)
 {
-	tsc_deadline = cpu_features.tsc_deadline;
+	/* The boot CPU decides the mode and calibrates; every CPU programs its own timer. */
+	bool first = !timer_mode_chosen;
+	timer_mode_chosen = true;
+	if (first)
+		tsc_deadline = cpu_features.tsc_deadline;
 	if (tsc_deadline) {
 		lapic_write(LAPIC_LVT_TIMER, vector | LVT_TIMER_TSC_DEADLINE);
-		pr_info("lapic: timer in TSC-deadline mode\n");
+		if (first)
+			pr_info("lapic: timer in TSC-deadline mode\n");
 	} else {
-		calibrate_apic_timer();
+		if (first)
+			calibrate_apic_timer();
+		lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
 		lapic_write(LAPIC_LVT_TIMER, vector | LVT_TIMER_ONESHOT);
-		pr_info("lapic: timer in one-shot mode, %llu kHz\n", (unsigned long long)apic_ticks_per_ms);
+		if (first)
+			pr_info("lapic: timer in one-shot mode, %llu kHz\n", (unsigned long long)apic_ticks_per_ms);
 	}
 }
 

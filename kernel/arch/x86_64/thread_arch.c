@@ -163,6 +163,6 @@ void arch_switch_to(struct thread *prev, struct thread *next)
 			wrmsr(MSR_KERNEL_GS_BASE, next->arch.gs_base);
 	}
 	c->kernel_stack_top = next->stack.top;
-	gdt_set_kernel_stack(next->stack.top);
+	gdt_set_kernel_stack(c->id, next->stack.top);
 	arch_context_switch(&prev->saved_rsp, next->saved_rsp);
 }

@@ -1,30 +1,121 @@
 #include "asm/tlb.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "asm/irqflags.h"
+#include "asm/lapic.h"
 #include "asm/layout.h"
+#include "asm/trap.h"
+#include "core/spinlock.h"
+#include "sched/cpu.h"
 
 /* Past this many pages a full flush is cheaper than invlpg one by one. */
 #define FLUSH_ALL_THRESHOLD 32
+#define KERNEL_ROOT 0 /* a request for kernel (global) mappings */
 
-void tlb_flush_page(uint64_t root, uint64_t va)
-{
-	if (read_cr3_root() == root)
-		invlpg(va);
-}
+/* One shootdown at a time; shootdown_lock protects request. */
+static struct spinlock shootdown_lock = SPINLOCK_INIT("tlb-shootdown");
+static struct {
+	uint64_t root;
+	uint64_t start, end; /* end == 0: everything */
+	volatile uint64_t targets; /* CPUs that have not flushed yet */
+} request;
 
-void tlb_flush_range(uint64_t root, uint64_t start, uint64_t end)
+static void flush_local(uint64_t root, uint64_t start, uint64_t end)
 {
-	if (read_cr3_root() != root)
+	if (root != KERNEL_ROOT && read_cr3_root() != root)
 		return;
-	if ((end - start) / PAGE_SIZE > FLUSH_ALL_THRESHOLD) {
-		load_cr3_root(root);
+	if (end == 0 || (end - start) / PAGE_SIZE > FLUSH_ALL_THRESHOLD) {
+		if (root == KERNEL_ROOT) {
+			/* Global pages survive a CR3 load: toggle CR4.PGE to drop them too. */
+			uint64_t cr4 = read_cr4();
+			write_cr4(cr4 & ~CR4_PGE);
+			write_cr4(cr4);
+		} else {
+			load_cr3_root(root);
+		}
 		return;
 	}
 	for (uint64_t va = start; va < end; va += PAGE_SIZE)
 		invlpg(va);
 }
 
-void tlb_flush_all(uint64_t root)
+/* Does this CPU's part of the current request, if it has one. */
+static void serve_request(void)
 {
-	if (read_cr3_root() == root)
-		load_cr3_root(root);
+	uint64_t self = 1ull << this_cpu()->id;
+
+	if (!(__atomic_load_n(&request.targets, __ATOMIC_ACQUIRE) & self))
+		return;
+	flush_local(request.root, request.start, request.end);
+	__atomic_and_fetch(&request.targets, ~self, __ATOMIC_ACQ_REL);
+}
+
+static void shootdown_irq(struct trap_frame *f, void *ctx)
+{
+	(void)f;
+	(void)ctx;
+	serve_request();
+}
+
+void tlb_init_ipis(void)
+{
+	trap_register(VEC_IPI_TLB, shootdown_irq, NULL);
+}
+
+static uint64_t online_mask(void)
+{
+	uint64_t m = 0;
+
+	for (unsigned i = 0; i < cpu_count && i < 64; i++) {
+		if (__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
+			m |= 1ull << i;
+	}
+	return m;
+}
+
+static void shootdown(uint64_t root, uint64_t cpu_mask, uint64_t start, uint64_t end)
+{
+	uint64_t self = 1ull << this_cpu()->id;
+
+	flush_local(root, start, end);
+	uint64_t others = cpu_mask & ~self & online_mask();
+	if (others == 0)
+		return;
+	while (!spin_trylock(&shootdown_lock))
+		serve_request();
+	request.root = root;
+	request.start = start;
+	request.end = end;
+	__atomic_store_n(&request.targets, others, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < cpu_count && i < 64; i++) {
+		if (others & (1ull << i))
+			lapic_send_ipi(cpus[i].arch_id, VEC_IPI_TLB);
+	}
+	while (__atomic_load_n(&request.targets, __ATOMIC_ACQUIRE) != 0)
+		cpu_relax();
+	spin_unlock(&shootdown_lock);
+}
+
+void tlb_flush_page(uint64_t root, uint64_t cpu_mask, uint64_t va)
+{
+	shootdown(root, cpu_mask, va, va + PAGE_SIZE);
+}
+
+void tlb_flush_range(uint64_t root, uint64_t cpu_mask, uint64_t start, uint64_t end)
+{
+	if (end > start)
+		shootdown(root, cpu_mask, start, end);
+}
+
+void tlb_flush_all(uint64_t root, uint64_t cpu_mask)
+{
+	shootdown(root, cpu_mask, 0, 0);
+}
+
+void tlb_flush_kernel_range(uint64_t start, uint64_t end)
+{
+	if (end > start)
+		shootdown(KERNEL_ROOT, ~0ull, start, end);
 }

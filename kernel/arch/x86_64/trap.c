@@ -169,6 +169,9 @@ static void user_exception(struct trap_frame *f)
 static void handle_exception(struct trap_frame *f)
 {
 	if (f->vector == VEC_NMI) {
+		/* Another CPU is panicking: stop here so its report comes out alone and intact. */
+		if (panic_in_progress())
+			arch_halt_forever();
 		/* An NMI is not an error: the host (or a watchdog) may send one. */
 		printk(LOG_WARNING, "tern: NMI received at %#llx\n", (unsigned long long)f->rip);
 		return;

@@ -23,6 +23,8 @@ extern uint8_t smap_enabled;
 void cpu_detect(void);
 /* Turns on what the kernel relies on: NX, write protect, SSE state, SMEP/SMAP/UMIP. */
 void cpu_enable_features(void);
+/* The same on an application processor (quietly). */
+void cpu_enable_features_ap(void);
 /* Points SYSCALL at syscall_entry (syscall.S) and sets the segment selectors. */
 void cpu_syscall_init(void);
 

@@ -16,12 +16,15 @@
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
-/* Loads this CPU's GDT and TSS; IST stacks start as small static ones. */
-void gdt_init(void);
-/* Points an IST slot (1..7) at a new stack top. */
-void gdt_set_ist(unsigned slot, uint64_t stack_top);
+/*
+ * Builds and loads CPU cpu's GDT and TSS. ist_tops: the double-fault, NMI and
+ * machine-check stacks (IST1..3); NULL (boot CPU, early) uses small static ones.
+ */
+void gdt_init(unsigned cpu, const uint64_t ist_tops[3]);
+/* Points an IST slot (1..7) of a CPU at a new stack top. */
+void gdt_set_ist(unsigned cpu, unsigned slot, uint64_t stack_top);
 /* The stack the CPU switches to on entry from user mode. */
-void gdt_set_kernel_stack(uint64_t stack_top);
+void gdt_set_kernel_stack(unsigned cpu, uint64_t stack_top);
 #endif
 
 #endif

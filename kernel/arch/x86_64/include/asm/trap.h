@@ -31,6 +31,8 @@
 #define VEC_IRQ_BASE 0x30     /* I/O APIC GSI n -> VEC_IRQ_BASE + n */
 #define VEC_IRQ_LIMIT 0xe0
 #define VEC_LAPIC_TIMER 0xf0
+#define VEC_IPI_RESCHEDULE 0xf1
+#define VEC_IPI_TLB 0xf2
 #define VEC_LAPIC_ERROR 0xfe
 #define VEC_SPURIOUS 0xff
 
@@ -52,6 +54,8 @@ typedef void (*irq_handler_fn)(struct trap_frame *frame, void *ctx);
 
 /* Installs the IDT (all 256 vectors). */
 void idt_init(void);
+/* Loads the (shared) IDT on another CPU. */
+void idt_load(void);
 /* Routes a vector >= 32 to handler; the handler runs with interrupts off. */
 void trap_register(unsigned vector, irq_handler_fn handler, void *ctx);
 /* Called from isr.S. */
