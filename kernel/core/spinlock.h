@@ -12,6 +12,7 @@
 
 #include "asm/cpu.h"
 #include "asm/irqflags.h"
+#include "asm/spin_wait.h"
 
 struct spinlock {
 	uint32_t next_ticket;
@@ -34,7 +35,7 @@ static inline void spin_lock(struct spinlock *l)
 	uint32_t ticket = __atomic_fetch_add(&l->next_ticket, 1, __ATOMIC_RELAXED);
 
 	while (__atomic_load_n(&l->now_serving, __ATOMIC_ACQUIRE) != ticket)
-		cpu_relax();
+		arch_spin_wait(); /* may serve other CPUs' requests: the holder may be waiting on us */
 }
 
 static inline bool spin_trylock(struct spinlock *l)

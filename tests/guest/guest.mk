@@ -25,7 +25,7 @@ GUEST_TESTS := proc procinfo clone mem mem2 thread thread2 futex signal signal2 
 GUEST_GLIBC_TESTS := bss clone elf elfload epoll file futex mem mem2 misc pipe poll proc signal time
 GLIBC_CC := gcc
 # Guest-only tests: they print PASS/FAIL summaries and are not compared.
-GUEST_STRESS := stress_futex stress_fork stress_oom
+GUEST_STRESS := stress_futex stress_fork stress_smp stress_oom
 # Built but not in the list.
 GUEST_HELPERS := runner ttyraw spin
 

@@ -17,6 +17,8 @@
 
 extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
 
+#define LOW_MEMORY_LIMIT 0x100000ull
+
 /* kernel_vm_lock serializes changes to the kernel's page tables. */
 static struct spinlock kernel_vm_lock = SPINLOCK_INIT("kernel-vm");
 static uint64_t kernel_root;
@@ -78,6 +80,8 @@ void kernel_vm_init(const struct boot_info *bi, const struct phys_range *extra, 
 	}
 	for (size_t i = 0; i < nextra; i++)
 		direct_map_range(extra[i].start, extra[i].end);
+	/* The first MiB whatever its type: the BIOS data area, EBDA and ROM hold the MP table. */
+	direct_map_range(0, LOW_MEMORY_LIMIT);
 
 	uint64_t text = (uint64_t)__kernel_start, rodata = (uint64_t)__text_end;
 	uint64_t data = (uint64_t)__rodata_end, end = (uint64_t)__kernel_end;

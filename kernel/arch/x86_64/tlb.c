@@ -19,8 +19,9 @@ static struct spinlock shootdown_lock = SPINLOCK_INIT("tlb-shootdown");
 static struct {
 	uint64_t root;
 	uint64_t start, end; /* end == 0: everything */
-	volatile uint64_t targets; /* CPUs that have not flushed yet */
 } request;
+/* CPUs that have not flushed for the current request yet (read by spinners, asm/spin_wait.h). */
+volatile uint64_t tlb_shootdown_targets;
 
 static void flush_local(uint64_t root, uint64_t start, uint64_t end)
 {
@@ -46,10 +47,15 @@ static void serve_request(void)
 {
 	uint64_t self = 1ull << this_cpu()->id;
 
-	if (!(__atomic_load_n(&request.targets, __ATOMIC_ACQUIRE) & self))
+	if (!(__atomic_load_n(&tlb_shootdown_targets, __ATOMIC_ACQUIRE) & self))
 		return;
 	flush_local(request.root, request.start, request.end);
-	__atomic_and_fetch(&request.targets, ~self, __ATOMIC_ACQ_REL);
+	__atomic_and_fetch(&tlb_shootdown_targets, ~self, __ATOMIC_ACQ_REL);
+}
+
+void tlb_serve_pending(void)
+{
+	serve_request();
 }
 
 static void shootdown_irq(struct trap_frame *f, void *ctx)
@@ -85,15 +91,16 @@ static void shootdown(uint64_t root, uint64_t cpu_mask, uint64_t start, uint64_t
 		return;
 	while (!spin_trylock(&shootdown_lock))
 		serve_request();
+	/* (the lock's own spin would also serve it; trylock keeps the order explicit) */
 	request.root = root;
 	request.start = start;
 	request.end = end;
-	__atomic_store_n(&request.targets, others, __ATOMIC_RELEASE);
+	__atomic_store_n(&tlb_shootdown_targets, others, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < cpu_count && i < 64; i++) {
 		if (others & (1ull << i))
 			lapic_send_ipi(cpus[i].arch_id, VEC_IPI_TLB);
 	}
-	while (__atomic_load_n(&request.targets, __ATOMIC_ACQUIRE) != 0)
+	while (__atomic_load_n(&tlb_shootdown_targets, __ATOMIC_ACQUIRE) != 0)
 		cpu_relax();
 	spin_unlock(&shootdown_lock);
 }
