@@ -7,8 +7,10 @@
  * last reference goes, its items are removed (epoll_file_released).
  *
  * Locking: ep->mutex serializes ctl and wait; ep->lock (a spinlock, taken by
- * the callbacks inside file queue locks) protects the ready list. Files are
- * polled with neither lock's spin part held.
+ * the callbacks inside file queue locks) protects the ready list;
+ * epoll_files_lock protects file->epitems, each item's file pointer and its
+ * hooks (order: epoll_files_lock, then a file's queue lock, then ep->lock).
+ * Files are polled with neither lock's spin part held.
  */
 #include "fd/epoll.h"
 
@@ -85,11 +87,19 @@ static void item_queue(struct poll_table *pt, struct wait_queue *q)
 	waiter_add_callback(q, &it->waiters[it->nwaiters++], item_callback, it);
 }
 
-static void item_unhook(struct epitem *it)
+/* Caller holds epoll_files_lock (a released file and its epoll set may unhook at once). */
+static void item_unhook_locked(struct epitem *it)
 {
 	for (unsigned i = 0; i < it->nwaiters; i++)
 		waiter_remove(&it->waiters[i]);
 	it->nwaiters = 0;
+}
+
+static void item_unhook(struct epitem *it)
+{
+	uint64_t flags = spin_lock_irqsave(&epoll_files_lock);
+	item_unhook_locked(it);
+	spin_unlock_irqrestore(&epoll_files_lock, flags);
 }
 
 /* Current readiness of the item's file, restricted to what it asked for. */
@@ -243,9 +253,10 @@ void epoll_file_released(struct file *f)
 		bool alive = file_tryget(ep->self);
 		list_remove(&it->file_link);
 		it->file = NULL;
+		/* The file's queues go away with it: no callback may stay on them. Under
+		 * the lock, so an epoll_release racing with us cannot free the item first. */
+		item_unhook_locked(it);
 		spin_unlock_irqrestore(&epoll_files_lock, flags);
-		/* The file's queues go away with it: no callback may stay on them. */
-		item_unhook(it);
 		if (!alive)
 			continue; /* the epoll is being released too and frees the item */
 		mutex_lock(&ep->mutex);

@@ -11,8 +11,12 @@
 
 #include "sched/wait.h"
 
+struct file;
+
+/* A registration holds a reference to its file: a close elsewhere must not free the queue under it. */
 struct poll_entry {
 	struct waiter waiter;
+	struct file *file;
 };
 
 struct poll_table;
@@ -26,12 +30,13 @@ struct poll_table {
 	bool failed;          /* out of memory: the caller falls back to short sleeps */
 	poll_queue_fn queue;  /* NULL: register the current thread */
 	void *data;           /* for queue */
+	struct file *file;    /* the file being polled (set by the caller for poll_wait's reference) */
 };
 
 void poll_table_init(struct poll_table *pt);
 /* Called by a file's poll op: registers the current thread on q. */
 void poll_wait(struct poll_table *pt, struct wait_queue *q);
-/* Removes every registration. */
+/* Removes every registration and drops the file references they held. */
 void poll_table_free(struct poll_table *pt);
 
 #endif

@@ -1,5 +1,7 @@
 #include "fd/poll.h"
 
+#include "fd/file.h"
+
 #include "mm/heap.h"
 #include "lib/string.h"
 
@@ -11,6 +13,7 @@ void poll_table_init(struct poll_table *pt)
 	pt->failed = false;
 	pt->queue = NULL;
 	pt->data = NULL;
+	pt->file = NULL;
 }
 
 void poll_wait(struct poll_table *pt, struct wait_queue *q)
@@ -33,18 +36,25 @@ void poll_wait(struct poll_table *pt, struct wait_queue *q)
 		for (unsigned i = 0; i < pt->count; i++) {
 			waiter_add(pt->entries[i].waiter.queue, &e[i].waiter);
 			waiter_remove(&pt->entries[i].waiter);
+			e[i].file = pt->entries[i].file;
 		}
 		kfree(pt->entries);
 		pt->entries = e;
 		pt->capacity = cap;
 	}
-	waiter_add(q, &pt->entries[pt->count++].waiter);
+	struct poll_entry *entry = &pt->entries[pt->count++];
+	entry->file = pt->file;
+	if (entry->file != NULL)
+		file_get(entry->file);
+	waiter_add(q, &entry->waiter);
 }
 
 void poll_table_free(struct poll_table *pt)
 {
 	for (unsigned i = 0; i < pt->count; i++)
 		waiter_remove(&pt->entries[i].waiter);
+	for (unsigned i = 0; i < pt->count; i++)
+		file_put(pt->entries[i].file);
 	kfree(pt->entries);
 	poll_table_init(pt);
 }

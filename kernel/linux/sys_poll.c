@@ -39,7 +39,11 @@ static int poll_once(struct pollfd_abi *fds, uint64_t n, struct poll_table *pt)
 			count++;
 			continue;
 		}
+		if (pt != NULL)
+			pt->file = f;
 		unsigned mask = f->ops->poll != NULL ? f->ops->poll(f, pt) : (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+		if (pt != NULL)
+			pt->file = NULL;
 		file_put(f);
 		mask &= (unsigned)(uint16_t)fds[i].events | POLLERR | POLLHUP | POLLNVAL;
 		fds[i].revents = (int16_t)mask;

@@ -338,13 +338,14 @@ void proc_release_vfork_parent(struct process *child)
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 }
 
-/* The last thread of p is leaving: p becomes a zombie (or disappears if nobody will wait). */
-static void process_exit(struct process *p)
+/*
+ * The last thread of p is leaving: p's resources go first (closing files may
+ * block), then p becomes a zombie for its parent (or disappears if nobody will
+ * wait). From the moment the parent can see the zombie it may free p, so the
+ * exiting thread lets go of p before telling it.
+ */
+static void process_exit(struct thread *t, struct process *p)
 {
-	struct vmspace *vm = p->vm;
-	struct fd_table *fds = p->fds;
-	struct fs_context *fs = p->fs;
-
 	timer_cancel(&p->real_timer);
 	proc_release_vfork_parent(p);
 	if (p == init_process) {
@@ -354,9 +355,18 @@ static void process_exit(struct process *p)
 		arch_poweroff(code & 0x7f);
 	}
 	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	struct vmspace *vm = p->vm;
+	struct fd_table *fds = p->fds;
+	struct fs_context *fs = p->fs;
 	p->vm = NULL;
 	p->fds = NULL;
 	p->fs = NULL;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	fd_table_put(fds);
+	fs_context_put(fs);
+	vmspace_put(vm);
+
+	flags = spin_lock_irqsave(&proc_tree_lock);
 	reparent_children(p);
 	p->state = PROCESS_ZOMBIE;
 	/* A parent ignoring SIGCHLD (or with SA_NOCLDWAIT) never reaps: no zombie then. */
@@ -365,15 +375,19 @@ static void process_exit(struct process *p)
 		struct k_sigaction a = p->parent->sighand->action[SIGCHLD - 1];
 		autoreap = a.handler == SIG_IGN || (a.flags & SA_NOCLDWAIT);
 	}
+	t->proc = NULL;
 	notify_parent(p);
 	if (autoreap)
 		proc_reap_locked(p);
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	fd_table_put(fds);
-	fs_context_put(fs);
-	vmspace_put(vm);
 }
 
+/*
+ * Order matters on SMP: the thread leaves the address space before it stops
+ * counting as one of the process's threads (the last one frees the space),
+ * and stops using p before p can be freed (by the zombie's reaper, once the
+ * last thread is gone).
+ */
 void proc_exit_thread(int status)
 {
 	struct thread *t = current_thread();
@@ -391,6 +405,8 @@ void proc_exit_thread(int status)
 		put_user(t->clear_child_tid, (int32_t)0);
 		futex_wake_address(t->clear_child_tid, 1);
 	}
+	signal_thread_cleanup(t);
+	vmspace_activate(NULL);
 	flags = spin_lock_irqsave(&proc_tree_lock);
 	if (!p->group_exit && p->nthreads == 1)
 		p->exit_code = status;
@@ -399,18 +415,15 @@ void proc_exit_thread(int status)
 	p->dead_user_ns += t->user_ns;
 	p->dead_system_ns += t->system_ns;
 	bool last = p->nthreads == 0;
-	spin_unlock_irqrestore(&proc_tree_lock, flags);
-	signal_thread_cleanup(t);
-	if (t->tid != p->pid) {
-		flags = spin_lock_irqsave(&proc_tree_lock);
+	if (t->tid != p->pid)
 		pid_free(t->tid);
-		spin_unlock_irqrestore(&proc_tree_lock, flags);
-	}
-	if (last)
-		process_exit(p);
-	else
+	if (!last) {
 		wake_up_all(&p->exec_wait); /* an execve may be waiting for the other threads to go */
-	vmspace_activate(NULL);
+		t->proc = NULL;
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	if (last)
+		process_exit(t, p);
 	thread_exit();
 }
 

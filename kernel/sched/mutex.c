@@ -42,11 +42,16 @@ void mutex_lock(struct mutex *m)
 	waiter_remove(&w);
 }
 
+/*
+ * The wake-up happens under m->lock: the moment another thread can take the
+ * mutex it may also free it (a last reference dropped under the mutex), so
+ * releasing m->lock must be the last touch of *m.
+ */
 void mutex_unlock(struct mutex *m)
 {
 	uint64_t flags = spin_lock_irqsave(&m->lock);
 	KASSERT(m->owner == current_thread());
 	m->owner = NULL;
-	spin_unlock_irqrestore(&m->lock, flags);
 	wake_up_n(&m->waiters, 1);
+	spin_unlock_irqrestore(&m->lock, flags);
 }

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -299,6 +300,38 @@ static void test_select(void)
 	close(q[0]);
 }
 
+/* A thread closes both ends of the pipe another one is polling: the blocked poll must
+ * stay safe (it holds the file, not the descriptor) and report POLLNVAL when it looks again. */
+static int closing_pipe[2];
+
+static void *close_both_ends(void *arg)
+{
+	(void)arg;
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	close(closing_pipe[0]);
+	close(closing_pipe[1]);
+	return NULL;
+}
+
+static void test_poll_closed_by_other_thread(void)
+{
+	section("descriptors closed while polled");
+	for (int round = 0; round < 20; round++) {
+		pipe(closing_pipe);
+		pthread_t th;
+		pthread_create(&th, NULL, close_both_ends, NULL);
+		struct pollfd p = {.fd = closing_pipe[0], .events = POLLIN};
+		int r = poll(&p, 1, 150);
+		pthread_join(th, NULL);
+		/* Still blocked when the close came (the usual case): the timeout ends the
+		 * wait and the last look finds the descriptor gone. */
+		if (round == 0 || r != 1 || p.revents != POLLNVAL)
+			out("poll on a pipe both of whose ends another thread closed: ret=%d revents=%s\n", r,
+			    events_str(p.revents));
+	}
+}
+
 int main(void)
 {
 	test_poll_pipe();
@@ -306,5 +339,6 @@ int main(void)
 	test_poll_eventfd();
 	test_sigmask();
 	test_select();
+	test_poll_closed_by_other_thread();
 	return check_done();
 }

@@ -79,10 +79,42 @@ def test_whole_run_powers_off_cleanly(tern_pc):
     assert "panic" not in r.output
 
 
-@pytest.mark.parametrize("machine", ["q35", "microvm"])
-def test_same_output_on_other_machines(machine, host_results):
-    # q35 with -cpu max also exercises SMEP, SMAP and UMIP under every test.
-    r, tern = run_in_tern(machine, "list-compared", cpu_model="max" if machine == "q35" else None)
+@pytest.fixture(scope="module")
+def tern_pc_smp4():
+    return run_in_tern("pc", "list", cpus=4)
+
+
+@pytest.mark.parametrize("name", STRESS)
+def test_stress_on_four_cpus(name, tern_pc_smp4):
+    results = tern_pc_smp4[1]
+    assert name in results
+    out, end = results[name]
+    assert end == "exit=0", out
+    assert f"{name}: PASS" in out
+
+
+@pytest.mark.parametrize("name", COMPARED)
+def test_same_output_as_linux_on_four_cpus(name, host_results, tern_pc_smp4):
+    compare(name, host_results, tern_pc_smp4[1])
+
+
+def test_four_cpu_run_brings_up_all_cpus_and_powers_off(tern_pc_smp4):
+    r = tern_pc_smp4[0]
+    assert "info: 4 CPUs," in tern_pc_smp4[1]["stress_smp"][0]
+    assert r.returncode == STATUS_OK
+    assert "panic" not in r.output
+
+
+# Every machine type with 1, 2 and 8 CPUs (pc with 1 and 4 above).
+# q35 with -cpu max also exercises SMEP, SMAP and UMIP under every test.
+MATRIX = [("q35", 1), ("microvm", 1), ("pc", 2), ("q35", 2), ("microvm", 2),
+          ("pc", 8), ("q35", 8), ("microvm", 8)]
+
+
+@pytest.mark.parametrize("machine,cpus", MATRIX, ids=[f"{m}-{c}cpu" for m, c in MATRIX])
+def test_same_output_on_other_machines(machine, cpus, host_results):
+    r, tern = run_in_tern(machine, "list-compared", cpus=cpus,
+                          cpu_model="max" if machine == "q35" else None)
     failed = []
     for name in COMPARED:
         try:
@@ -90,6 +122,8 @@ def test_same_output_on_other_machines(machine, host_results):
         except AssertionError as e:
             failed.append(f"{name}: {str(e)[:400]}")
     assert not failed, "\n".join(failed)
+    assert r.returncode == STATUS_OK
+    assert "panic" not in r.output
 
 
 def test_unknown_syscalls_are_logged_once_per_process_and_number():
