@@ -14,6 +14,9 @@
  *   pmm             allocates all memory, frees it, checks the counts (status 0)
  *   timer           waits for 20 ticks and reports their duration (status 0)
  *   console-echo    reads a line from the serial console (interrupt driven) and echoes it
+ *   panic-smp       a kernel thread pinned to each CPU; all but the first print in a loop
+ *                   with interrupts off, the first panics: the report comes out once and
+ *                   whole, and no other CPU prints after it (they are stopped by NMI)
  */
 #include "core/selftest.h"
 
@@ -30,6 +33,9 @@
 #include "mm/heap.h"
 #include "mm/phys.h"
 #include "mm/pmm.h"
+#include "sched/cpu.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
 
 #define HEAP_ROUNDS 2000
 #define HEAP_SLOTS 64
@@ -183,6 +189,46 @@ static void test_console_echo(void)
 	panic("selftest console-echo: no line within %llu s", (unsigned long long)(ECHO_TIMEOUT_NS / NSEC_PER_SEC));
 }
 
+#define PANIC_SMP_WAIT_NS (10 * NSEC_PER_SEC)
+
+static volatile unsigned panic_smp_printed; /* CPUs that have printed at least once */
+
+static void panic_smp_thread(void *arg)
+{
+	unsigned cpu = (unsigned)(uintptr_t)arg;
+
+	irq_disable();
+	if (cpu != 0) {
+		bool counted = false;
+		for (;;) {
+			printk(LOG_ALWAYS, "selftest: panic-smp: cpu %u still running\n", cpu);
+			if (!counted)
+				__atomic_add_fetch(&panic_smp_printed, 1, __ATOMIC_SEQ_CST);
+			counted = true;
+			uint64_t until = clock_monotonic_ns() + 200 * NSEC_PER_USEC;
+			while (clock_monotonic_ns() < until)
+				cpu_relax();
+		}
+	}
+	uint64_t deadline = clock_monotonic_ns() + PANIC_SMP_WAIT_NS;
+	while (__atomic_load_n(&panic_smp_printed, __ATOMIC_SEQ_CST) + 1 < cpu_count &&
+	       clock_monotonic_ns() < deadline)
+		cpu_relax();
+	panic("selftest panic-smp: panic on CPU 0 with %u other CPUs busy", cpu_count - 1);
+}
+
+static void test_panic_smp(void)
+{
+	for (unsigned cpu = 0; cpu < cpu_count; cpu++) {
+		struct thread *t = thread_create_kernel("panic-smp", panic_smp_thread, (void *)(uintptr_t)cpu);
+		if (t == NULL)
+			panic("selftest panic-smp: no memory for a thread");
+		t->affinity = 1ull << cpu;
+		sched_start(t);
+	}
+	sched_idle_loop();
+}
+
 void selftest_run(const char *name)
 {
 	printk(LOG_ALWAYS, "selftest: %s: start\n", name);
@@ -225,6 +271,8 @@ void selftest_run(const char *name)
 		test_timer();
 	} else if (strcmp(name, "console-echo") == 0) {
 		test_console_echo();
+	} else if (strcmp(name, "panic-smp") == 0) {
+		test_panic_smp();
 	} else {
 		pr_warn("selftest: unknown test '%s'; ignored\n", name);
 		return;

@@ -7,6 +7,7 @@
 #include "mm/vmspace.h"
 #include "proc/process.h"
 #include "sched/cpu.h"
+#include "sched/placement.h"
 #include "sched/timer.h"
 
 struct cpu cpus[MAX_CPUS];
@@ -54,32 +55,26 @@ static bool allowed(const struct thread *t, const struct cpu *c)
 	return c->online && (t->affinity & (1ull << c->id)) != 0;
 }
 
-static bool cpu_idle(const struct cpu *c)
+/* Every CPU's load as placement.c sees it. Unlocked reads: a heuristic, never a correctness condition. */
+static void snapshot(struct cpu_load *load)
 {
-	return c->current == c->idle && c->rq.nr_ready == 0;
+	for (unsigned i = 0; i < cpu_count; i++) {
+		const struct cpu *c = &cpus[i];
+		unsigned ready = __atomic_load_n(&c->rq.nr_ready, __ATOMIC_RELAXED);
+		load[i].online = __atomic_load_n(&c->online, __ATOMIC_RELAXED);
+		load[i].nr_ready = ready;
+		load[i].idle = __atomic_load_n(&c->current, __ATOMIC_RELAXED) == c->idle && ready == 0;
+	}
 }
 
-/*
- * Where t should run: its current CPU when allowed and idle; else an idle CPU it
- * may use; else the allowed CPU with the fewest ready threads (preferring prefer).
- * Unlocked reads: a heuristic, never a correctness condition.
- */
+/* Where t should run (placement_choose), preferring prefer; this CPU if t may run nowhere. */
 static struct cpu *choose_cpu(const struct thread *t, struct cpu *prefer)
 {
-	if (prefer != NULL && allowed(t, prefer) && cpu_idle(prefer))
-		return prefer;
-	struct cpu *best = NULL;
-	for (unsigned i = 0; i < cpu_count; i++) {
-		struct cpu *c = &cpus[i];
-		if (!allowed(t, c))
-			continue;
-		if (cpu_idle(c))
-			return c;
-		if (best == NULL || c->rq.nr_ready < best->rq.nr_ready ||
-		    (c == prefer && c->rq.nr_ready == best->rq.nr_ready))
-			best = c;
-	}
-	return best != NULL ? best : this_cpu();
+	struct cpu_load load[MAX_CPUS];
+
+	snapshot(load);
+	int i = placement_choose(load, cpu_count, t->affinity, prefer != NULL ? (int)prefer->id : -1);
+	return i >= 0 ? &cpus[i] : this_cpu();
 }
 
 /* Queues t on c; caller holds c's run-queue lock. */
@@ -261,7 +256,7 @@ void sched_tick(void)
 	}
 	if (t->slice > 0)
 		t->slice--;
-	if (t->slice == 0 && c->rq.nr_ready > 0)
+	if (placement_should_preempt(t->slice, c->rq.nr_ready))
 		c->need_resched = true;
 }
 
@@ -286,16 +281,14 @@ void sched_reap_dead(void)
 /* Takes a ready thread this CPU may run from the busiest other queue; true if one came. */
 static bool steal(void)
 {
-	struct cpu *self = this_cpu(), *busiest = NULL;
+	struct cpu *self = this_cpu();
+	struct cpu_load load[MAX_CPUS];
 
-	for (unsigned i = 0; i < cpu_count; i++) {
-		struct cpu *c = &cpus[i];
-		if (c != self && c->online && c->rq.nr_ready > 0 &&
-		    (busiest == NULL || c->rq.nr_ready > busiest->rq.nr_ready))
-			busiest = c;
-	}
-	if (busiest == NULL)
+	snapshot(load);
+	int b = placement_busiest(load, cpu_count, self->id);
+	if (b < 0)
 		return false;
+	struct cpu *busiest = &cpus[b];
 	struct thread *t = NULL;
 	uint64_t flags = spin_lock_irqsave(&busiest->rq.lock);
 	/* From the back: the thread that waited least there has the coldest cache anyway. */

@@ -17,7 +17,7 @@ UNIT_LDLIBS := -lcmocka
 UNIT_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 
 UNIT_TESTS := test_printf test_string test_cmdline test_cpio test_buddy test_heap test_paging test_acpi \
-	test_elf test_exec_stack test_chacha20
+	test_elf test_exec_stack test_chacha20 test_placement test_mptable
 
 # The kernel sources each test links (string.c only into test_string: the
 # others use libc's memcpy/memset/strlen, as the kernel objects expect).
@@ -32,6 +32,8 @@ UNIT_SRC_test_acpi := kernel/acpi/acpi.c
 UNIT_SRC_test_elf := kernel/proc/elf.c
 UNIT_SRC_test_exec_stack := kernel/proc/exec_stack.c
 UNIT_SRC_test_chacha20 := kernel/lib/chacha20.c
+UNIT_SRC_test_placement := kernel/sched/placement.c
+UNIT_SRC_test_mptable := kernel/arch/x86_64/mptable.c kernel/mm/phys.c
 
 UNIT_BINS := $(addprefix $(UNIT_OUT)/,$(UNIT_TESTS))
 
