@@ -178,26 +178,47 @@ static int split_at(struct vmspace *vs, uint64_t start, uint64_t end)
 
 /* ---------------------------------------------------------------- pages */
 
+/*
+ * Unmapping gathers the pages it takes out and frees them only after the TLB
+ * flush: until then another CPU running this space may still reach them
+ * through a stale entry, and a freed page may already belong to someone else.
+ */
+#define UNMAP_BATCH 64
+
 struct unmap_ctx {
 	struct vmspace *vs;
+	uint64_t start, end;
+	unsigned n;
+	uint64_t pages[UNMAP_BATCH];
 };
+
+static void unmap_flush(struct unmap_ctx *u)
+{
+	tlb_flush_range(u->vs->root, &u->vs->cpu_mask, u->start, u->end);
+	for (unsigned i = 0; i < u->n; i++)
+		pmm_page_unref(u->pages[i]);
+	u->n = 0;
+}
 
 static void drop_leaf(void *ctx, uint64_t va, uint64_t *pte)
 {
 	struct unmap_ctx *u = ctx;
 
 	(void)va;
-	pmm_page_unref(pte_address(*pte));
+	if (u->n == UNMAP_BATCH)
+		unmap_flush(u);
+	u->pages[u->n++] = pte_address(*pte);
 	*pte = 0;
 	u->vs->rss_pages--;
 }
 
-/* Removes the pages of [start, end) from the page tables. Caller flushes the TLB. */
+/* Removes the pages of [start, end) from the page tables, flushes the TLBs, then frees them. */
 static void drop_pages(struct vmspace *vs, uint64_t start, uint64_t end)
 {
-	struct unmap_ctx u = {vs};
+	struct unmap_ctx u = {.vs = vs, .start = start, .end = end, .n = 0};
 
 	pt_for_each_leaf(vs->root, start, end, drop_leaf, &u);
+	unmap_flush(&u);
 }
 
 static void free_vma(struct vma *v)
@@ -221,7 +242,6 @@ static int unmap_locked(struct vmspace *vs, uint64_t start, uint64_t end)
 		v = next;
 	}
 	drop_pages(vs, start, end);
-	tlb_flush_range(vs->root, vs->cpu_mask, start, end);
 	return 0;
 }
 
@@ -273,8 +293,9 @@ static int break_cow(struct vmspace *vs, uint64_t *pte, const struct vma *v, uin
 		return FAULT_OOM;
 	memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
 	*pte = pa | leaf_bits(v, true);
+	/* Flush before letting go: until then other CPUs may read the old page through stale entries. */
+	tlb_flush_page(vs->root, &vs->cpu_mask, va);
 	pmm_page_unref(old);
-	tlb_flush_page(vs->root, vs->cpu_mask, va);
 	return 0;
 }
 
@@ -498,7 +519,7 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
 		pt_for_each_leaf(parent->root, v->start, v->end, fork_leaf, &f);
 		failed = f.failed;
 	}
-	tlb_flush_all(parent->root, parent->cpu_mask);
+	tlb_flush_all(parent->root, &parent->cpu_mask);
 	spin_unlock(&parent->lock);
 	if (failed) {
 		vmspace_put(child);
@@ -658,7 +679,7 @@ int vmspace_protect(struct vmspace *vs, uint64_t addr, uint64_t len, unsigned pr
 		struct protect_ctx p = {v};
 		pt_for_each_leaf(vs->root, v->start, v->end, protect_leaf, &p);
 	}
-	tlb_flush_range(vs->root, vs->cpu_mask, addr, end);
+	tlb_flush_range(vs->root, &vs->cpu_mask, addr, end);
 	spin_unlock(&vs->lock);
 	return 0;
 }
@@ -694,7 +715,6 @@ int vmspace_discard(struct vmspace *vs, uint64_t addr, uint64_t len)
 			drop_pages(vs, s, e);
 		a = e;
 	}
-	tlb_flush_range(vs->root, vs->cpu_mask, addr, end);
 	spin_unlock(&vs->lock);
 	return err;
 }
@@ -801,7 +821,7 @@ int64_t vmspace_remap(struct vmspace *vs, uint64_t old_addr, uint64_t old_len, u
 	v->start = dest;
 	v->end = dest + new_len;
 	insert_vma(vs, v);
-	tlb_flush_all(vs->root, vs->cpu_mask);
+	tlb_flush_all(vs->root, &vs->cpu_mask);
 	spin_unlock(&vs->lock);
 	return m.failed ? -ENOMEM : (int64_t)dest;
 }

@@ -105,10 +105,10 @@ def test_four_cpu_run_brings_up_all_cpus_and_powers_off(tern_pc_smp4):
     assert "panic" not in r.output
 
 
-# Every machine type with 1, 2 and 8 CPUs (pc with 1 and 4 above).
+# Every machine type with 1, 2, 4 and 8 CPUs (pc with 1 and 4 above, with the stress tests).
 # q35 with -cpu max also exercises SMEP, SMAP and UMIP under every test.
-MATRIX = [("q35", 1), ("microvm", 1), ("pc", 2), ("q35", 2), ("microvm", 2),
-          ("pc", 8), ("q35", 8), ("microvm", 8)]
+MATRIX = [(m, c) for c in (1, 2, 4, 8) for m in ("pc", "q35", "microvm") if (m, c) not in
+          (("pc", 1), ("pc", 4))]
 
 
 @pytest.mark.parametrize("machine,cpus", MATRIX, ids=[f"{m}-{c}cpu" for m, c in MATRIX])

@@ -68,14 +68,21 @@ def children_cpu_seconds():
     return u.ru_utime + u.ru_stime
 
 
-def test_idle_cpus_cost_the_host_almost_nothing():
-    """Four vCPUs with nothing to do for 5 s: halted with no tick, QEMU's host CPU time
-    stays near what booting costs (a spinning vCPU would burn seconds)."""
+def idle_vm_cpu_seconds(cpus):
+    """QEMU's host CPU time for a boot that then idles 5 s (init is sleep 5)."""
     before = children_cpu_seconds()
-    r = boot("init=/bin/sleep quiet -- 5", cpus=4, timeout=90)
-    used = children_cpu_seconds() - before
+    r = boot("init=/bin/sleep quiet -- 5", cpus=cpus, timeout=90)
     assert r.returncode == STATUS_OK
-    assert used < 1.5, f"QEMU used {used:.2f} s of host CPU for 5 s of idle guest"
+    return children_cpu_seconds() - before
+
+
+def test_idle_cpus_cost_the_host_almost_nothing():
+    """Measured here (TCG, 2 host cores): 1 vCPU ~0.25 s, 4 vCPUs ~0.4 s, 8 vCPUs ~0.5 s
+    for boot + 5 s idle; one vCPU spinning instead of halting would add ~5 s. The bound:
+    three more idle vCPUs cost under 1 s of host CPU over those 5 s."""
+    one = idle_vm_cpu_seconds(1)
+    four = idle_vm_cpu_seconds(4)
+    assert four - one < 1.0, f"host CPU: {one:.2f} s with 1 vCPU, {four:.2f} s with 4"
 
 
 def test_panic_on_one_cpu_stops_the_others():

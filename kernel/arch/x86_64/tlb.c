@@ -81,12 +81,15 @@ static uint64_t online_mask(void)
 	return m;
 }
 
-static void shootdown(uint64_t root, uint64_t cpu_mask, uint64_t start, uint64_t end)
+static void shootdown(uint64_t root, const uint64_t *cpu_mask, uint64_t start, uint64_t end)
 {
 	uint64_t self = 1ull << this_cpu()->id;
 
 	flush_local(root, start, end);
-	uint64_t others = cpu_mask & ~self & online_mask();
+	/* The page-table stores must be visible before the mask is read: a CPU that joins the
+	 * mask after this read (vmspace_activate) then walks the new tables. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	uint64_t others = __atomic_load_n(cpu_mask, __ATOMIC_RELAXED) & ~self & online_mask();
 	if (others == 0)
 		return;
 	while (!spin_trylock(&shootdown_lock))
@@ -105,24 +108,26 @@ static void shootdown(uint64_t root, uint64_t cpu_mask, uint64_t start, uint64_t
 	spin_unlock(&shootdown_lock);
 }
 
-void tlb_flush_page(uint64_t root, uint64_t cpu_mask, uint64_t va)
+void tlb_flush_page(uint64_t root, const uint64_t *cpu_mask, uint64_t va)
 {
 	shootdown(root, cpu_mask, va, va + PAGE_SIZE);
 }
 
-void tlb_flush_range(uint64_t root, uint64_t cpu_mask, uint64_t start, uint64_t end)
+void tlb_flush_range(uint64_t root, const uint64_t *cpu_mask, uint64_t start, uint64_t end)
 {
 	if (end > start)
 		shootdown(root, cpu_mask, start, end);
 }
 
-void tlb_flush_all(uint64_t root, uint64_t cpu_mask)
+void tlb_flush_all(uint64_t root, const uint64_t *cpu_mask)
 {
 	shootdown(root, cpu_mask, 0, 0);
 }
 
 void tlb_flush_kernel_range(uint64_t start, uint64_t end)
 {
+	static const uint64_t every_cpu = ~0ull;
+
 	if (end > start)
-		shootdown(KERNEL_ROOT, ~0ull, start, end);
+		shootdown(KERNEL_ROOT, &every_cpu, start, end);
 }

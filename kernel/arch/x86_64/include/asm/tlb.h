@@ -25,10 +25,11 @@ static inline void load_cr3_root(uint64_t root)
 	write_cr3(root);
 }
 
-void tlb_flush_page(uint64_t root, uint64_t cpu_mask, uint64_t va);
-void tlb_flush_range(uint64_t root, uint64_t cpu_mask, uint64_t start, uint64_t end);
+/* cpu_mask points at the space's mask; it is read after a fence, once the page-table stores are visible. */
+void tlb_flush_page(uint64_t root, const uint64_t *cpu_mask, uint64_t va);
+void tlb_flush_range(uint64_t root, const uint64_t *cpu_mask, uint64_t start, uint64_t end);
 /* Flushes every non-global entry (user mappings) of root. */
-void tlb_flush_all(uint64_t root, uint64_t cpu_mask);
+void tlb_flush_all(uint64_t root, const uint64_t *cpu_mask);
 /* Kernel mappings (global pages): every CPU flushes the range. */
 void tlb_flush_kernel_range(uint64_t start, uint64_t end);
 /* Registers the shootdown IPI handler (boot CPU). */
