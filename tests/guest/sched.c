@@ -1,13 +1,16 @@
 /*
- * sched: scheduling parameters, personality, memory locking, preadv2/pwritev2
- * and close_range — the smaller calls programs make at start-up.
+ * sched: scheduling parameters, CPU affinity, personality, memory locking,
+ * preadv2/pwritev2 and close_range — the smaller calls programs make at start-up.
+ * (Affinity checks hold for any number of CPUs: Linux is the reference.)
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -103,9 +106,80 @@ static void test_close_range(void)
 	CHECK_ERR(syscall(SYS_close_range, 0, 1, 0x80, 0, 0, 0), EINVAL, "unknown flag");
 }
 
+static long getaff(int pid, uint64_t *mask)
+{
+	return syscall(SYS_sched_getaffinity, pid, sizeof(*mask), mask);
+}
+
+static long setaff(int pid, uint64_t mask)
+{
+	return syscall(SYS_sched_setaffinity, pid, sizeof(mask), &mask);
+}
+
+static void test_affinity(void)
+{
+	section("CPU affinity");
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t all = 0, m = 0;
+	CHECK_OK(getaff(0, &all), "getaffinity(0)");
+	check(__builtin_popcountll(all) == online, "the mask has one bit per online CPU");
+
+	unsigned char big[128];
+	memset(big, 0xaa, sizeof(big));
+	/* The kernel's mask size depends on how many CPUs it supports: 8 bytes in Tern. */
+	long size = syscall(SYS_sched_getaffinity, 0, sizeof(big), big);
+	check(size >= 8 && size % 8 == 0 && size < (long)sizeof(big), "getaffinity returns the kernel's mask size");
+	check(size < 8 || size >= (long)sizeof(big) || (big[size] == 0xaa && big[127] == 0xaa),
+	      "bytes past the kernel's mask size stay untouched");
+
+	CHECK_OK(setaff(0, 1), "pin to CPU 0");
+	CHECK_OK(getaff(0, &m), "read it back");
+	check_long((long)m, 1, "mask is CPU 0 only");
+	check_long(sched_getcpu(), 0, "running on CPU 0");
+	CHECK_OK(setaff(0, 1ull | 1ull << 63), "CPU 0 and a CPU that does not exist");
+	CHECK_OK(getaff(0, &m), "read it back");
+	check_long((long)m, 1, "only the existing CPU is kept");
+	CHECK_ERR(setaff(0, 0), EINVAL, "empty mask");
+	CHECK_ERR(setaff(0, 1ull << 63), EINVAL, "only CPUs that do not exist");
+	uint8_t one = 1;
+	CHECK_OK(syscall(SYS_sched_setaffinity, 0, 1, &one), "a one-byte mask");
+	CHECK_ERR(syscall(SYS_sched_setaffinity, 0, 8, (void *)8), EFAULT, "setaffinity from a bad pointer");
+	CHECK_ERR(setaff(0x3fffffff, 1), ESRCH, "setaffinity of a missing pid");
+
+	/* The mask is inherited by fork and can be set from outside. */
+	int to_child[2], to_parent[2];
+	pipe(to_child);
+	pipe(to_parent);
+	pid_t pid = fork();
+	if (pid == 0) {
+		uint64_t mine = 0;
+		char c;
+		getaff(0, &mine);
+		int ok = mine == 1;
+		write(to_parent[1], "r", 1);
+		read(to_child[0], &c, 1); /* the parent has changed our mask */
+		getaff(0, &mine);
+		ok = ok && mine == all;
+		_exit(ok ? 0 : 1);
+	}
+	char c;
+	read(to_parent[0], &c, 1);
+	CHECK_OK(setaff(pid, all), "set the child's affinity");
+	write(to_child[1], "x", 1);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child inherited CPU 0 and then saw the parent's change");
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	CHECK_OK(setaff(0, all), "back to every CPU");
+}
+
 int main(void)
 {
 	test_sched();
+	test_affinity();
 	test_personality();
 	test_mlock();
 	test_vector2();
