@@ -334,10 +334,15 @@ static void test_wait4(void)
 	}
 	check_wait(pid, "killed by SIGABRT", "abort()");
 
-	/* Stop and continue. */
+	/* Stop and continue. The child waits for a byte after it is continued, so its
+	 * exit cannot overtake the WCONTINUED report. */
+	int go[2];
+	pipe(go);
 	pid = fork();
 	if (pid == 0) {
+		char c;
 		raise(SIGSTOP);
+		read(go[0], &c, 1);
 		_exit(6);
 	}
 	check(waitpid(pid, &st, WUNTRACED) == pid, "WUNTRACED returns the stopped child");
@@ -349,7 +354,10 @@ static void test_wait4(void)
 	check(waitpid(pid, &st, WCONTINUED) == pid, "WCONTINUED returns the continued child");
 	check_str(wait_status_str(st, buf, sizeof(buf)), "continued", "status");
 	check(WIFCONTINUED(st), "WIFCONTINUED");
+	write(go[1], "x", 1);
 	check_wait(pid, "exited 6", "then it exits");
+	close(go[0]);
+	close(go[1]);
 
 	/* rusage of the waited child. */
 	pid = spawn(burn_cpu_50ms, NULL);
@@ -398,9 +406,13 @@ static void test_waitid(void)
 	check_str(si_code_name(SIGCHLD, si.si_code), "CLD_KILLED", "si_code");
 	check_str(signal_name(si.si_status), "SIGKILL", "si_status");
 
+	int go2[2];
+	pipe(go2);
 	pid = fork();
 	if (pid == 0) {
+		char c;
 		raise(SIGSTOP);
+		read(go2[0], &c, 1); /* stays until the continue has been reported */
 		_exit(8);
 	}
 	memset(&si, 0, sizeof(si));
@@ -412,6 +424,9 @@ static void test_waitid(void)
 	check_long(waitid(P_PID, pid, &si, WCONTINUED), 0, "waitid WCONTINUED");
 	check_str(si_code_name(SIGCHLD, si.si_code), "CLD_CONTINUED", "si_code");
 	check_str(signal_name(si.si_status), "SIGCONT", "si_status");
+	write(go2[1], "x", 1);
+	close(go2[0]);
+	close(go2[1]);
 	memset(&si, 0, sizeof(si));
 	check_long(waitid(P_PID, pid, &si, WEXITED), 0, "waitid WEXITED");
 	check_long(si.si_status, 8, "si_status");

@@ -210,7 +210,8 @@ static void test_itimer(void)
 	int64_t t0 = now_ns();
 	CHECK_OK(setitimer(ITIMER_REAL, &it, &old), "setitimer 50 ms one-shot");
 	getitimer(ITIMER_REAL, &old);
-	check(old.it_value.tv_sec == 0 && old.it_value.tv_usec > 0 && old.it_value.tv_usec <= 50000,
+	/* A loaded host may stall the CPU past the 50 ms: then it has fired (and shows 0). */
+	check(old.it_value.tv_sec == 0 && old.it_value.tv_usec <= 50000 && (old.it_value.tv_usec > 0 || alarms > 0),
 	      "getitimer: 0 < left <= 50 ms");
 	while (alarms == 0)
 		pause();
