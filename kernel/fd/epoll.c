@@ -57,7 +57,7 @@ struct epoll {
 
 #define EPOLL_MAX_NESTS 4
 /* Serializes loop checks, which read other sets' item lists (Linux's epmutex). */
-static struct mutex epoll_loop_mutex = {SPINLOCK_INIT("epoll-loop"), NULL, WAIT_QUEUE_INIT(epoll_loop_mutex.waiters)};
+static struct mutex epoll_loop_mutex = MUTEX_INIT(epoll_loop_mutex);
 
 /* Protects every file->epitems list and each item's file pointer. */
 static struct spinlock epoll_files_lock = SPINLOCK_INIT("epoll-files");

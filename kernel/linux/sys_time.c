@@ -6,6 +6,7 @@
 #include "linux/time.h"
 #include "mm/usercopy.h"
 #include "proc/process.h"
+#include "sched/mutex.h"
 #include "sched/sched.h"
 
 #define CLOCK_REALTIME 0
@@ -303,6 +304,10 @@ static void get_itimer(struct process *p, int which, struct linux_itimerval *out
 	}
 }
 
+/* Serializes changes to real-time itimers: the timer may be re-armed only by its own callback,
+ * and timer_cancel (which waits that callback out) must not run twice at once for one timer. */
+static struct mutex itimer_mutex = MUTEX_INIT(itimer_mutex);
+
 static long set_itimer(int which, const struct linux_itimerval *v, struct linux_itimerval *old)
 {
 	struct process *p = current_process();
@@ -315,10 +320,12 @@ static long set_itimer(int which, const struct linux_itimerval *v, struct linux_
 	get_itimer(p, which, old);
 	uint64_t value = from_timeval(&v->value), interval = from_timeval(&v->interval);
 	if (which == ITIMER_REAL) {
+		mutex_lock(&itimer_mutex);
 		timer_cancel(&p->real_timer);
 		p->real_interval_ns = interval;
 		if (value != 0)
 			timer_arm(&p->real_timer, clock_monotonic_ns() + value);
+		mutex_unlock(&itimer_mutex);
 	} else if (which == ITIMER_VIRTUAL) {
 		p->virt_left_ns = value;
 		p->virt_interval_ns = interval;

@@ -17,6 +17,8 @@ struct mutex {
 	struct wait_queue waiters;
 };
 
+#define MUTEX_INIT(name) {SPINLOCK_INIT("mutex"), NULL, WAIT_QUEUE_INIT((name).waiters)}
+
 void mutex_init(struct mutex *m);
 void mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);

@@ -13,6 +13,8 @@
 static struct spinlock timer_lock[MAX_CPUS];
 static struct list_node timer_list[MAX_CPUS];
 static struct timer tick_timer[MAX_CPUS];
+/* The callback each CPU is running now (written only by that CPU; read by timer_cancel). */
+static struct timer *running_timer[MAX_CPUS];
 
 void timer_init(struct timer *t, timer_fn fn, void *data)
 {
@@ -62,9 +64,30 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
 	spin_unlock_irqrestore(&timer_lock[c->id], flags);
 }
 
+/*
+ * Like Linux's del_timer_sync: once this returns, t is neither armed nor running
+ * anywhere else, so its memory may go. A callback that re-arms its own timer is
+ * disarmed again. Must not be called with a lock the callback takes.
+ */
 bool timer_cancel(struct timer *t)
 {
-	return disarm(t);
+	bool was_armed = false;
+	unsigned self = this_cpu()->id;
+
+	for (;;) {
+		was_armed |= disarm(t);
+		bool running = false;
+		for (unsigned i = 0; i < cpu_count; i++) {
+			if (i == self)
+				continue;
+			while (__atomic_load_n(&running_timer[i], __ATOMIC_ACQUIRE) == t) {
+				running = true;
+				arch_spin_wait();
+			}
+		}
+		if (!running || __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE) == NULL)
+			return was_armed;
+	}
 }
 
 static void tick(struct timer *t)
@@ -105,8 +128,10 @@ void timers_interrupt(void)
 			if (t->deadline_ns > now) {
 				t = NULL;
 			} else {
+				/* running first: whoever sees it unarmed then also sees it running */
+				__atomic_store_n(&running_timer[id], t, __ATOMIC_RELEASE);
 				list_remove(&t->link);
-				t->cpu = NULL;
+				__atomic_store_n(&t->cpu, NULL, __ATOMIC_RELEASE);
 			}
 		}
 		if (t == NULL) {
@@ -116,6 +141,7 @@ void timers_interrupt(void)
 		}
 		spin_unlock_irqrestore(&timer_lock[id], flags);
 		t->fn(t);
+		__atomic_store_n(&running_timer[id], NULL, __ATOMIC_RELEASE);
 	}
 }
 

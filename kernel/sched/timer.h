@@ -28,7 +28,8 @@ struct timer {
 void timer_init(struct timer *t, timer_fn fn, void *data);
 /* Arms (or re-arms) t on this CPU. */
 void timer_arm(struct timer *t, uint64_t deadline_ns);
-/* Disarms t; returns true if it had not fired yet. Safe from any CPU. */
+/* Disarms t and waits out its callback if another CPU is running it; returns true if
+ * it had not fired yet. Safe from any CPU; not from inside a lock its callback takes. */
 bool timer_cancel(struct timer *t);
 
 /* Starts this CPU's tick and timer list (arch_timer_program must work). */
