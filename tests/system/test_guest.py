@@ -63,13 +63,16 @@ def test_same_output_as_linux_pc(name, host_results, tern_pc):
     compare(name, host_results, tern_pc[1])
 
 
-@pytest.mark.parametrize("name", STRESS)
-def test_stress(name, tern_pc):
-    results = tern_pc[1]
+def check_stress(name, results):
     assert name in results
     out, end = results[name]
     assert end == "exit=0", out
     assert f"{name}: PASS" in out
+
+
+@pytest.mark.parametrize("name", STRESS)
+def test_stress(name, tern_pc):
+    check_stress(name, tern_pc[1])
 
 
 def test_whole_run_powers_off_cleanly(tern_pc):
@@ -86,11 +89,7 @@ def tern_pc_smp4():
 
 @pytest.mark.parametrize("name", STRESS)
 def test_stress_on_four_cpus(name, tern_pc_smp4):
-    results = tern_pc_smp4[1]
-    assert name in results
-    out, end = results[name]
-    assert end == "exit=0", out
-    assert f"{name}: PASS" in out
+    check_stress(name, tern_pc_smp4[1])
 
 
 @pytest.mark.parametrize("name", COMPARED)
