@@ -35,17 +35,17 @@ struct futex_bucket {
 };
 
 static struct futex_bucket buckets[FUTEX_BUCKETS];
-static bool buckets_ready;
+
+void futex_init(void)
+{
+	for (int i = 0; i < FUTEX_BUCKETS; i++) {
+		spin_init(&buckets[i].lock, "futex");
+		list_init(&buckets[i].waiters);
+	}
+}
 
 static struct futex_bucket *bucket_of(const struct futex_key *k)
 {
-	if (!buckets_ready) {
-		for (int i = 0; i < FUTEX_BUCKETS; i++) {
-			spin_init(&buckets[i].lock, "futex");
-			list_init(&buckets[i].waiters);
-		}
-		buckets_ready = true;
-	}
 	uint64_t h = (k->space ^ (k->offset * 0x9e3779b97f4a7c15ull)) >> 7;
 	return &buckets[(h ^ (h >> 17)) % FUTEX_BUCKETS];
 }

@@ -25,6 +25,8 @@ struct thread;
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
+/* Sets up the wait buckets; before the first user thread. */
+void futex_init(void);
 /* The futex(2) operations; returns the syscall result. */
 long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t timeout_or_val2, uint64_t uaddr2, uint32_t val3);
 /* Wakes up to n waiters on a user address of the current process (CLONE_CHILD_CLEARTID). */

@@ -219,6 +219,7 @@ static void init_thread_main(void *arg)
 void proc_start_init(const char *path)
 {
 	pid_hash_init();
+	futex_init();
 	struct process *p = process_alloc();
 	struct thread *t = thread_create_kernel("init", init_thread_main, (void *)path);
 	if (p == NULL || t == NULL)
