@@ -30,7 +30,7 @@ KERNEL_C := $(shell find kernel -name '*.c' | sort)
 KERNEL_S := $(shell find kernel -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
 
-.PHONY: all kernel initrd run test unit systest bench bench-boot bench-proc deps clean docs docs-check
+.PHONY: all kernel initrd run test unit systest bench bench-boot bench-proc bench-smp deps clean docs docs-check
 all: kernel initrd
 kernel: $(BUILD)/kernel.elf
 initrd: $(BUILD)/initrd.img
@@ -125,21 +125,39 @@ systest: $(DEPS_STAMP) all $(BUILD)/test-initrd.img
 	$(PYTHON) -m pytest -q tests/system
 
 # ---------------------------------------------------------------- benchmarks
+# The guest programs: static musl binaries (bench/linux_guest.py builds them with the same
+# flags when a benchmark script runs without make).
+BENCH_CC := musl-gcc
+BENCH_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror
+# The in-guest measuring programs: one source file each plus the shared benchlib.
+BENCH_PROGRAMS := $(BUILD)/bench/procbench $(BUILD)/bench/smpbench
+BENCHLIB := bench/guest/benchlib.c bench/guest/benchlib.h
+
 $(BUILD)/bench/ready: bench/guest/ready.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	musl-gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o $@ $<
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $<
 
-bench: bench-boot bench-proc
+$(BENCH_PROGRAMS): $(BUILD)/bench/%: bench/guest/%.c $(BENCHLIB) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $< bench/guest/benchlib.c
+
+# $(call BENCH_RUN,SCRIPT,PROGRAM,OPTIONS): bench/SCRIPT.py on this build's kernel and
+# root tree with PROGRAM from the rule above, writing build/bench/SCRIPT.json.
+BENCH_RUN = $(PYTHON) bench/$(1).py --kernel $(BUILD)/kernel.elf --root $(BUILD)/root \
+	--$(2) $(BUILD)/bench/$(2) --out $(BUILD)/bench/$(1).json $(3)
+
+bench: bench-boot bench-proc bench-smp
 
 # Process, thread and syscall microbenchmarks; e.g. PROC_ARGS="--machines pc,microvm --rounds 10".
 PROC_ARGS ?=
-$(BUILD)/bench/procbench: bench/guest/procbench.c $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	musl-gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o $@ $<
-
 bench-proc: $(DEPS_STAMP) all $(BUILD)/bench/procbench
-	$(PYTHON) bench/proc.py --kernel $(BUILD)/kernel.elf --root $(BUILD)/root \
-		--procbench $(BUILD)/bench/procbench --out $(BUILD)/bench/proc.json $(PROC_ARGS)
+	$(call BENCH_RUN,proc,procbench,$(PROC_ARGS))
+
+# SMP scalability (compute throughput, cross-CPU wake-ups) at 1, 2 and 4 vCPUs;
+# e.g. SMP_ARGS="--cpus 1,2 --rounds 5".
+SMP_ARGS ?=
+bench-smp: $(DEPS_STAMP) all $(BUILD)/bench/smpbench
+	$(call BENCH_RUN,smp,smpbench,$(SMP_ARGS))
 
 bench-boot: $(DEPS_STAMP) all $(BUILD)/bench/ready
 	$(PYTHON) bench/boot.py --kernel $(BUILD)/kernel.elf --out $(BUILD)/bench/boot.json

@@ -27,7 +27,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 import linux_guest  # noqa: E402
-from harness import RunError, qemu  # noqa: E402
+from harness import RunError, SetupError, qemu  # noqa: E402
 
 ROOT = harness.ROOT
 TERN_MARK = "tern: kernel ready in"
@@ -35,10 +35,6 @@ TERN_READY_RE = re.compile(r"tern: kernel ready in (\d+) us")
 LINUX_READY_RE = re.compile(r"linux-guest: ready boottime_us=(\d+)")
 MEMORY = "256M"
 TERN_APPEND = "test=boot"
-
-
-class SetupError(Exception):
-    """Nothing can be measured: a guest's kernel or programs are missing."""
 
 
 def parse_args(argv):
@@ -56,14 +52,7 @@ def parse_args(argv):
                    help="seconds before a boot is killed (default 30; Linux needs ~3)")
     p.add_argument("--linux-cache", default=str(linux_guest.DEFAULT_CACHE))
     args = p.parse_args(argv)
-    args.machines = [m for m in args.machines.split(",") if m]
-    args.guests = [g for g in args.guests.split(",") if g]
-    for m in args.machines:
-        if m not in qemu.MACHINES:
-            p.error(f"unknown machine {m!r} (known: {', '.join(qemu.MACHINES)})")
-    for g in args.guests:
-        if g not in ("tern", "linux"):
-            p.error(f"unknown guest {g!r}")
+    harness.check_machines_and_guests(p, args)
     if args.runs < 1:
         p.error("--runs must be at least 1")
     return args
@@ -161,11 +150,7 @@ def print_report(report):
             paired = f"; per-round median {paired:.1f}x" if paired else ""
             print(f"Tern boots {how} than Linux on {machine} (QEMU start to ready line, "
                   f"ratio of medians{paired}; {report['config']['accel']})")
-    for machine, r in report["machines"].items():
-        for guest in ("tern", "linux"):
-            for e in (r.get(guest) or {}).get("errors", []):
-                when = "warm-up" if e["warmup"] else f"run {e['run'] + 1}"
-                print(f"\nFAILED {machine}/{guest} {when}: {e['error']}")
+    harness.print_failures(report["machines"].items(), unit="run")
 
 
 def main(argv=None):
@@ -208,18 +193,7 @@ def main(argv=None):
             entry["paired_ratio"] = harness.paired_ratio(entry["linux"]["runs"],
                                                          entry["tern"]["runs"], "wall_ms")
         report["machines"][machine] = entry
-    failures = sum(len(g["errors"]) for e in report["machines"].values()
-                   for k, g in e.items() if k in ("tern", "linux"))
-    report["failures"] = failures
-    harness.write_json(args.out, report)
-    print()
-    print_report(report)
-    print(f"\nwrote {args.out}")
-    measured = any(g["runs"] for e in report["machines"].values()
-                   for k, g in e.items() if k in ("tern", "linux"))
-    if not measured:
-        return 2
-    return 1 if failures else 0
+    return harness.finish(report, report["machines"].values(), args.out, print_report)
 
 
 if __name__ == "__main__":

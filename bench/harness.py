@@ -10,7 +10,9 @@ figure alone means little. Every benchmark therefore:
   benchmark exit non-zero);
 - writes one JSON file with the host/QEMU metadata needed to judge the numbers later
   (metadata(), write_json()), and compares Tern with Linux only as a ratio of medians
-  taken in the same run (ratio()).
+  taken in the same run (ratio());
+- ends alike: every failed run printed, exit status 0 (all worked), 1 (something
+  failed) or 2 (nothing measured) (finish()).
 
 Standard library only; run with Debian's /usr/bin/python3.
 """
@@ -28,6 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import qemu  # noqa: E402
 
+GUESTS = ("tern", "linux")
+
+
+class SetupError(Exception):
+    """Nothing can be measured: a guest's kernel or programs are missing."""
+
 
 class RunError(Exception):
     """One measured run went wrong; the message says how, with the guest's last output.
@@ -40,6 +48,23 @@ class RunError(Exception):
     def __init__(self, message, sample=None):
         super().__init__(message)
         self.sample = sample
+
+
+def comma_list(text):
+    """The items of a comma-separated option ("pc,microvm"); empty items are dropped."""
+    return [item for item in text.split(",") if item]
+
+
+def check_machines_and_guests(parser, args):
+    """Turns --machines and --guests into lists; an unknown name is a usage error (exit 2)."""
+    args.machines = comma_list(args.machines)
+    args.guests = comma_list(args.guests)
+    for m in args.machines:
+        if m not in qemu.MACHINES:
+            parser.error(f"unknown machine {m!r} (known: {', '.join(qemu.MACHINES)})")
+    for g in args.guests:
+        if g not in GUESTS:
+            parser.error(f"unknown guest {g!r}")
 
 
 def output_tail(output, lines=15):
@@ -208,3 +233,37 @@ def table(headers, rows):
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def print_failures(entries, unit="round"):
+    """Prints every failed run with its error, after the report.
+
+    entries: (label, entry) pairs, label naming what the entry measured ("pc",
+    "pc/2cpu") and entry holding each guest's summary ({"errors": [...]}) under its name;
+    unit: what a measured run is called ("round", "run").
+    """
+    for label, entry in entries:
+        for guest in GUESTS:
+            for e in (entry.get(guest) or {}).get("errors", []):
+                when = "warm-up" if e["warmup"] else f"{unit} {e['run'] + 1}"
+                print(f"\nFAILED {label}/{guest} {when}: {e['error']}")
+
+
+def finish(report, entries, out, print_report):
+    """Counts the failed runs into report["failures"], writes the JSON and prints the report.
+
+    entries: the report's entries, each holding a guest's summary ({"runs", "errors"})
+    under its name. The JSON is written whatever failed, so that the failures can be read
+    there. Returns the exit status: 2 when no run measured anything (a setup that cannot
+    work), 1 when any run failed, else 0.
+    """
+    guests = [entry[g] for entry in entries for g in GUESTS if g in entry]
+    failures = sum(len(g["errors"]) for g in guests)
+    report["failures"] = failures
+    write_json(out, report)
+    print()
+    print_report(report)
+    print(f"\nwrote {out}")
+    if not any(g["runs"] for g in guests):
+        return 2
+    return 1 if failures else 0

@@ -328,18 +328,21 @@ def command(kernel, initramfs, machine="microvm", cpus=1, memory="256M", append_
 MUSL_CFLAGS = ["-std=gnu11", "-static", "-O2", "-Wall", "-Wextra", "-Werror"]
 
 
-def build_program(source, out_path, cflags=()):
-    """Compiles a guest program with musl-gcc -static unless out_path is newer than source.
+def build_program(source, out_path, cflags=(), libs=()):
+    """Compiles a guest program with musl-gcc -static unless out_path is newer than its inputs.
 
-    The Makefile builds these too; this keeps `python3 bench/<x>.py` usable on its own.
+    libs: further .c files linked in (bench/guest/benchlib.c); the .h beside each is an
+    input too, so that a change to the library's contract rebuilds the program. The
+    Makefile builds these too; this keeps `python3 bench/<x>.py` usable on its own.
     """
-    source, out_path = Path(source), Path(out_path)
-    if out_path.exists() and out_path.stat().st_mtime >= source.stat().st_mtime:
+    source, out_path, libs = Path(source), Path(out_path), [Path(lib) for lib in libs]
+    inputs = [source, *libs, *(h for h in (lib.with_suffix(".h") for lib in libs) if h.exists())]
+    if out_path.exists() and out_path.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
         return out_path
     if shutil.which("musl-gcc") is None:
         raise GuestError("musl-gcc not found (install musl-tools: scripts/deps.sh)")
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    argv = ["musl-gcc", *MUSL_CFLAGS, *cflags, "-o", str(out_path), str(source)]
+    argv = ["musl-gcc", *MUSL_CFLAGS, *cflags, "-o", str(out_path), str(source), *map(str, libs)]
     proc = subprocess.run(argv, capture_output=True, text=True)
     if proc.returncode != 0:
         raise GuestError(f"{' '.join(argv)} failed:\n{proc.stderr}")

@@ -33,121 +33,60 @@
  * As PID 1 (a guest's first program) it ends the VM when done: on Linux through QEMU's
  * isa-debug-exit (ioperm + outl of the exit status; QEMU exits with (status << 1) | 1),
  * else reboot(RB_POWER_OFF). On Tern, ioperm gives ENOSYS and exiting PID 1 powers off
- * with the exit status, so it simply returns.
+ * with the exit status, so it simply returns. The command line, the start, running and
+ * done lines, the clock and the power-off are benchlib.c's, shared with smpbench.c.
  *
  * Build: musl-gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror -o build/bench/procbench \
- *            bench/guest/procbench.c   (musl has pthreads in libc.a: no -lpthread)
+ *            bench/guest/procbench.c bench/guest/benchlib.c
+ *        (musl has pthreads in libc.a: no -lpthread)
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/io.h>
 #include <sys/mman.h>
-#include <sys/reboot.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#define DEBUG_EXIT_PORT 0xf4
-#define DEBUG_EXIT_PORTS 4
-#define MAX_REPS 64
-/* From <linux/futex.h>, which musl-gcc's include path does not have. */
-#define FUTEX_WAIT_PRIVATE (0 | 128)
-#define FUTEX_WAKE_PRIVATE (1 | 128)
+#include "benchlib.h"
+
 #define PAGE 4096
 
-static int reps = 5;
-static double scale = 1.0;
-static int failures;
-static int verbose;
-
-/* --- time and reporting ------------------------------------------------------------ */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
-/* Operation count for a benchmark: its default times -s SCALE, at least 1. */
-static long ops_for(long base)
-{
-	double n = (double)base * scale;
-
-	return n < 1.0 ? 1 : (long)n;
-}
-
-/* Reports a failed benchmark; `what` is one word saying which step went wrong. */
-static void fail(const char *name, const char *what, int err)
-{
-	printf("bench %s error=%s errno=%d (%s)\n", name, what, err, strerror(err));
-	fflush(stdout);
-	failures++;
-}
+/* --- running one benchmark ----------------------------------------------------------- */
 
 /*
  * One benchmark: fn(name, ops, &extra) runs `ops` operations and returns the elapsed ns
- * (and may set *extra to a second figure), or -1 after calling fail() itself. One warm-up
- * call (ops / 10, at least 1), then `reps` timed calls; prints the line with the median.
+ * (and may set *extra to a second figure), or -1 after calling bench_fail() itself. One
+ * warm-up call (a tenth of the operations), then -r REPS timed calls; prints the line
+ * with the median.
  */
 typedef int64_t (*bench_fn)(const char *name, long ops, double *extra);
 
 static void run_bench(const char *name, bench_fn fn, long base_ops, const char *extra_name)
 {
-	double per_op[MAX_REPS], extras[MAX_REPS], lo, hi;
-	long ops = ops_for(base_ops), warm = ops / 10 ? ops / 10 : 1;
+	double per_op[BENCH_MAX_REPS], extras[BENCH_MAX_REPS];
+	long ops = ops_for(base_ops);
 	double extra = 0;
 	int64_t ns;
 
-	printf("procbench: running %s\n", name);
-	fflush(stdout);
-	if (fn(name, warm, &extra) < 0)
+	bench_running(name);
+	if (fn(name, warm_ops(ops), &extra) < 0)
 		return;
-	for (int r = 0; r < reps; r++) {
+	for (int r = 0; r < bench_reps; r++) {
 		extra = 0;
 		ns = fn(name, ops, &extra);
 		if (ns < 0)
 			return;
 		per_op[r] = (double)ns / (double)ops;
 		extras[r] = extra;
-		if (verbose)
-			printf("rep %s %d ns_per_op=%.1f at_ms=%.0f\n", name, r, per_op[r],
-			       (double)now_ns() / 1e6);
+		bench_rep(name, r, "ns_per_op", per_op[r]);
 	}
-	lo = hi = per_op[0];
-	for (int r = 1; r < reps; r++) {
-		lo = per_op[r] < lo ? per_op[r] : lo;
-		hi = per_op[r] > hi ? per_op[r] : hi;
-	}
-	printf("bench %s ns_per_op=%.1f ops=%ld reps=%d min=%.1f max=%.1f", name,
-	       median(per_op, reps), ops, reps, lo, hi);
+	bench_ns_line(name, per_op, ops);
 	if (extra_name)
-		printf(" %s=%.1f", extra_name, median(extras, reps));
-	printf("\n");
-	fflush(stdout);
+		printf(" %s=%.1f", extra_name, median(extras, bench_reps));
+	bench_end_line();
 }
 
 /* --- the benchmarks ------------------------------------------------------------------ */
@@ -169,46 +108,20 @@ static int64_t bench_getpid(const char *name, long ops, double *extra)
 	uint64_t t0 = now_ns();
 	for (long i = 0; i < ops; i++) {
 		if (syscall(SYS_getpid) != me) {
-			fail(name, "getpid_mismatch", errno);
+			bench_fail(name, "getpid_mismatch", errno);
 			return -1;
 		}
 	}
 	return (int64_t)(now_ns() - t0);
 }
 
-static int read_byte(int fd, char *c)
-{
-	for (;;) {
-		ssize_t n = read(fd, c, 1);
-		if (n == 1)
-			return 0;
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n == 0 ? EPIPE : errno;
-	}
-}
-
-static int write_byte(int fd, char c)
-{
-	for (;;) {
-		ssize_t n = write(fd, &c, 1);
-		if (n == 1)
-			return 0;
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n == 0 ? EIO : errno;
-	}
-}
-
 /* Waits for child pid and checks it exited with status 0; returns 0 or an errno. */
 static int reap(pid_t pid)
 {
-	int status;
+	int status, err = wait_child(pid, &status);
 
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return errno;
-	}
+	if (err)
+		return err;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return ECHILD;
 	return 0;
@@ -217,51 +130,22 @@ static int reap(pid_t pid)
 static int64_t bench_pipe(const char *name, long ops, double *extra)
 {
 	(void)extra;
-	int down[2], up[2], err;
-	char c = 'x';
-	pid_t pid;
-	uint64_t t0, t1;
+	struct pipe_pair pp;
+	int err, rerr;
+	uint64_t ns;
 
-	if (pipe(down) != 0 || pipe(up) != 0) {
-		fail(name, "pipe", errno);
+	if (pipe_fork(name, &pp) != 0)
 		return -1;
-	}
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		fail(name, "fork", errno);
-		return -1;
-	}
-	if (pid == 0) {
-		close(down[1]);
-		close(up[0]);
-		/* ops + 1: the first exchange is the start handshake, not timed. */
-		for (long i = 0; i <= ops; i++) {
-			if (read_byte(down[0], &c) || write_byte(up[1], c))
-				_exit(1);
-		}
-		_exit(0);
-	}
-	close(down[0]);
-	close(up[1]);
-	err = write_byte(down[1], c);
-	if (!err)
-		err = read_byte(up[0], &c);
-	t0 = now_ns();
-	for (long i = 0; i < ops && !err; i++) {
-		err = write_byte(down[1], c);
-		if (!err)
-			err = read_byte(up[0], &c);
-	}
-	t1 = now_ns();
-	close(down[1]);
-	close(up[0]);
-	int rerr = reap(pid);
+	if (pp.pid == 0)
+		_exit(pipe_answer(&pp, ops) ? 1 : 0);
+	err = pipe_pingpong(&pp, ops, &ns);
+	pipe_close(&pp);
+	rerr = reap(pp.pid);
 	if (err || rerr) {
-		fail(name, err ? "pingpong" : "child_status", err ? err : rerr);
+		bench_fail(name, err ? "pingpong" : "child_status", err ? err : rerr);
 		return -1;
 	}
-	return (int64_t)(t1 - t0);
+	return (int64_t)ns;
 }
 
 static int64_t bench_fork(const char *name, long ops, double *extra)
@@ -275,14 +159,14 @@ static int64_t bench_fork(const char *name, long ops, double *extra)
 	for (long i = 0; i < ops; i++) {
 		pid_t pid = fork();
 		if (pid < 0) {
-			fail(name, "fork", errno);
+			bench_fail(name, "fork", errno);
 			return -1;
 		}
 		if (pid == 0)
 			_exit(0);
 		err = reap(pid);
 		if (err) {
-			fail(name, "waitpid", err);
+			bench_fail(name, "waitpid", err);
 			return -1;
 		}
 	}
@@ -303,12 +187,12 @@ static int64_t bench_thread(const char *name, long ops, double *extra)
 		void *ret;
 		int err = pthread_create(&t, NULL, thread_nothing, (void *)(intptr_t)i);
 		if (err) {
-			fail(name, "pthread_create", err);
+			bench_fail(name, "pthread_create", err);
 			return -1;
 		}
 		err = pthread_join(t, &ret);
 		if (err || ret != (void *)(intptr_t)i) {
-			fail(name, "pthread_join", err ? err : EINVAL);
+			bench_fail(name, "pthread_join", err ? err : EINVAL);
 			return -1;
 		}
 	}
@@ -323,7 +207,7 @@ static int64_t bench_pagefault(const char *name, long ops, double *extra)
 	volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED) {
-		fail(name, "mmap", errno);
+		bench_fail(name, "mmap", errno);
 		return -1;
 	}
 	t0 = now_ns();
@@ -331,17 +215,12 @@ static int64_t bench_pagefault(const char *name, long ops, double *extra)
 		p[off] = 1;
 	t1 = now_ns();
 	if (munmap((void *)p, len) != 0) {
-		fail(name, "munmap", errno);
+		bench_fail(name, "munmap", errno);
 		return -1;
 	}
 	t2 = now_ns();
 	*extra = (double)(t2 - t1) / (double)ops;
 	return (int64_t)(t1 - t0);
-}
-
-static long futex(volatile int *addr, int op, int val)
-{
-	return syscall(SYS_futex, addr, op, val, NULL, NULL, 0);
 }
 
 /* The futex ping-pong: turn is 0 when the main thread may go, 1 when the partner may. */
@@ -351,37 +230,11 @@ struct futex_pair {
 	int err;
 };
 
-static int futex_wait_while(volatile int *addr, int value)
-{
-	while (__atomic_load_n(addr, __ATOMIC_ACQUIRE) == value) {
-		if (futex(addr, FUTEX_WAIT_PRIVATE, value) != 0 && errno != EAGAIN && errno != EINTR)
-			return errno;
-	}
-	return 0;
-}
-
-static int futex_pass(volatile int *addr, int value)
-{
-	__atomic_store_n(addr, value, __ATOMIC_RELEASE);
-	if (futex(addr, FUTEX_WAKE_PRIVATE, 1) < 0)
-		return errno;
-	return 0;
-}
-
 static void *futex_partner(void *arg)
 {
 	struct futex_pair *fp = arg;
 
-	/* ops + 1: the first exchange is the start handshake, not timed. */
-	for (long i = 0; i <= fp->ops; i++) {
-		int err = futex_wait_while(&fp->turn, 0);
-		if (!err)
-			err = futex_pass(&fp->turn, 0);
-		if (err) {
-			fp->err = err;
-			break;
-		}
-	}
+	fp->err = futex_answer(&fp->turn, fp->ops);
 	return NULL;
 }
 
@@ -390,34 +243,25 @@ static int64_t bench_futex(const char *name, long ops, double *extra)
 	(void)extra;
 	struct futex_pair fp = {.turn = 0, .ops = ops, .err = 0};
 	pthread_t t;
-	uint64_t t0, t1;
+	uint64_t ns;
 	int err = pthread_create(&t, NULL, futex_partner, &fp);
 
 	if (err) {
-		fail(name, "pthread_create", err);
+		bench_fail(name, "pthread_create", err);
 		return -1;
 	}
-	err = futex_pass(&fp.turn, 1);
-	if (!err)
-		err = futex_wait_while(&fp.turn, 1);
-	t0 = now_ns();
-	for (long i = 0; i < ops && !err; i++) {
-		err = futex_pass(&fp.turn, 1);
-		if (!err)
-			err = futex_wait_while(&fp.turn, 1);
-	}
-	t1 = now_ns();
+	err = futex_pingpong(&fp.turn, ops, &ns);
 	if (err) {
 		/* The partner may be left waiting; it cannot be joined. Report and go on. */
-		fail(name, "futex", err);
+		bench_fail(name, "futex", err);
 		return -1;
 	}
 	pthread_join(t, NULL);
 	if (fp.err) {
-		fail(name, "partner_futex", fp.err);
+		bench_fail(name, "partner_futex", fp.err);
 		return -1;
 	}
-	return (int64_t)(t1 - t0);
+	return (int64_t)ns;
 }
 
 /*
@@ -442,96 +286,24 @@ static const struct {
 
 /* --- the program ------------------------------------------------------------------- */
 
-static inline void outl_port(unsigned int value, unsigned short port)
+static const char *bench_name(size_t i)
 {
-	__asm__ volatile("outl %0, %w1" : : "a"(value), "Nd"(port));
+	return benches[i].name;
 }
 
-/* As PID 1: ends the VM with `status` (see the header); returns on Tern. */
-static void power_off(int status)
+static void run(size_t i)
 {
-	errno = 0;
-	if (ioperm(DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS, 1) == 0)
-		outl_port((unsigned int)status, DEBUG_EXIT_PORT);
-	else if (errno == ENOSYS)
-		return; /* Tern: PID 1's exit powers off with its status. */
-	sync();
-	reboot(RB_POWER_OFF);
-}
-
-static void usage(void)
-{
-	fprintf(stderr, "usage: procbench [-r REPS] [-s SCALE] [-v] [NAME...]\nbenchmarks:");
-	for (size_t i = 0; i < NBENCH; i++)
-		fprintf(stderr, " %s", benches[i].name);
-	fprintf(stderr, "\n");
-}
-
-/* Parses the arguments and runs the benchmarks; returns the exit status. */
-static int procbench(int argc, char **argv)
-{
-	struct utsname u;
-	struct timespec res;
-	int opt, status;
-	uint64_t t0;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "r:s:vh")) != -1) {
-		switch (opt) {
-		case 'r':
-			reps = atoi(optarg);
-			break;
-		case 's':
-			scale = strtod(optarg, NULL);
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			usage();
-			return 2;
-		}
-	}
-	if (reps < 1 || reps > MAX_REPS || !(scale > 0)) {
-		usage();
-		return 2;
-	}
-	for (int i = optind; i < argc; i++) {
-		size_t j = 0;
-		while (j < NBENCH && strcmp(argv[i], benches[j].name) != 0)
-			j++;
-		if (j == NBENCH) {
-			fprintf(stderr, "procbench: unknown benchmark %s\n", argv[i]);
-			usage();
-			return 2;
-		}
-	}
-	if (uname(&u) != 0)
-		memset(&u, 0, sizeof(u));
-	clock_getres(CLOCK_MONOTONIC, &res);
-	printf("procbench: start sysname=%s release=%s pid=%d reps=%d scale=%g clock_res_ns=%ld\n",
-	       u.sysname, u.release, (int)getpid(), reps, scale,
-	       (long)res.tv_sec * 1000000000L + res.tv_nsec);
-	t0 = now_ns();
-	for (size_t i = 0; i < NBENCH; i++) {
-		int wanted = optind == argc;
-		for (int a = optind; a < argc && !wanted; a++)
-			wanted = strcmp(argv[a], benches[i].name) == 0;
-		if (wanted)
-			run_bench(benches[i].name, benches[i].fn, benches[i].ops, benches[i].extra);
-	}
-	status = failures ? 1 : 0;
-	printf("procbench: done failures=%d total_ms=%.0f\n", failures, (double)(now_ns() - t0) / 1e6);
-	return status;
+	run_bench(benches[i].name, benches[i].fn, benches[i].ops, benches[i].extra);
 }
 
 int main(int argc, char **argv)
 {
-	int status = procbench(argc, argv);
+	static const struct bench_program procbench = {
+		.name = "procbench",
+		.count = NBENCH,
+		.bench_name = bench_name,
+		.run = run,
+	};
 
-	fflush(stdout);
-	fflush(stderr);
-	if (getpid() == 1)
-		power_off(status);
-	return status;
+	return bench_main(&procbench, argc, argv);
 }
