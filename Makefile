@@ -30,7 +30,7 @@ KERNEL_C := $(shell find kernel -name '*.c' | sort)
 KERNEL_S := $(shell find kernel -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/%.o,$(KERNEL_S))
 
-.PHONY: all kernel initrd run test unit systest bench bench-boot bench-proc bench-smp deps clean docs docs-check
+.PHONY: all kernel initrd run test unit systest bench bench-boot bench-proc bench-smp bench-fs deps clean docs docs-check
 all: kernel initrd
 kernel: $(BUILD)/kernel.elf
 initrd: $(BUILD)/initrd.img
@@ -65,7 +65,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/$(KERNEL_ARCH)/kernel.ld tools/g
 USER_CC := musl-gcc
 USER_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror
 USER_BIN_SRC := $(sort $(wildcard bin/*.c))
-USER_BINS := $(patsubst bin/%.c,$(BUILD)/root/bin/%,$(USER_BIN_SRC)) $(BUILD)/root/sbin/init
+USER_BINS := $(patsubst bin/%.c,$(BUILD)/root/bin/%,$(USER_BIN_SRC)) $(BUILD)/root/sbin/init $(BUILD)/root/sbin/iod
 
 $(BUILD)/root/bin/%: bin/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -74,6 +74,14 @@ $(BUILD)/root/bin/%: bin/%.c $(DEPS_STAMP)
 $(BUILD)/root/sbin/init: sys/init/init.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+# The I/O server: its event loop, the file-service library (also host-tested) and the
+# kernel's cpio reader. The kernel's ABI headers give it Linux's constants.
+IOD_SRC := sys/io/main.c sys/io/devtest.c $(sort $(wildcard sys/io/fs/*.c)) kernel/lib/cpio.c
+IOD_HDR := $(sort $(wildcard sys/io/*.h sys/io/fs/*.h include/tern/*.h))
+$(BUILD)/root/sbin/iod: $(IOD_SRC) $(IOD_HDR) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(USER_CC) $(USER_CFLAGS) -Iinclude -Isys/io -Ikernel -o $@ $(IOD_SRC)
 
 # ---------------------------------------------------------------- initrd
 # The root file system: initrd/ (configuration files) plus the programs above,
@@ -130,7 +138,7 @@ systest: $(DEPS_STAMP) all $(BUILD)/test-initrd.img
 BENCH_CC := musl-gcc
 BENCH_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror
 # The in-guest measuring programs: one source file each plus the shared benchlib.
-BENCH_PROGRAMS := $(BUILD)/bench/procbench $(BUILD)/bench/smpbench
+BENCH_PROGRAMS := $(BUILD)/bench/procbench $(BUILD)/bench/smpbench $(BUILD)/bench/fsbench
 BENCHLIB := bench/guest/benchlib.c bench/guest/benchlib.h
 
 $(BUILD)/bench/ready: bench/guest/ready.c $(DEPS_STAMP)
@@ -146,7 +154,7 @@ $(BENCH_PROGRAMS): $(BUILD)/bench/%: bench/guest/%.c $(BENCHLIB) $(DEPS_STAMP)
 BENCH_RUN = $(PYTHON) bench/$(1).py --kernel $(BUILD)/kernel.elf --root $(BUILD)/root \
 	--$(2) $(BUILD)/bench/$(2) --out $(BUILD)/bench/$(1).json $(3)
 
-bench: bench-boot bench-proc bench-smp
+bench: bench-boot bench-proc bench-smp bench-fs
 
 # Process, thread and syscall microbenchmarks; e.g. PROC_ARGS="--machines pc,microvm --rounds 10".
 PROC_ARGS ?=
@@ -158,6 +166,12 @@ bench-proc: $(DEPS_STAMP) all $(BUILD)/bench/procbench
 SMP_ARGS ?=
 bench-smp: $(DEPS_STAMP) all $(BUILD)/bench/smpbench
 	$(call BENCH_RUN,smp,smpbench,$(SMP_ARGS))
+
+# File-system calls on the RAM root's /tmp (Tern: forwarded to the I/O server; Linux:
+# tmpfs) and the forwarding cost (fstat vs getppid); e.g. FS_ARGS="--rounds 3".
+FS_ARGS ?=
+bench-fs: $(DEPS_STAMP) all $(BUILD)/bench/fsbench
+	$(call BENCH_RUN,fs,fsbench,$(FS_ARGS))
 
 bench-boot: $(DEPS_STAMP) all $(BUILD)/bench/ready
 	$(PYTHON) bench/boot.py --kernel $(BUILD)/kernel.elf --out $(BUILD)/bench/boot.json

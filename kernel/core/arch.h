@@ -34,4 +34,18 @@ uint64_t arch_boot_cycles(void);
 /* Waits for an interrupt with interrupts enabled. */
 void arch_idle(void);
 
+/* What /proc/cpuinfo says about the processors (all alike in a VM): the arch's own identification. */
+#define ARCH_CPU_FLAGS_MAX 1024
+struct arch_cpu_info {
+	char vendor[16];
+	char model_name[64];
+	unsigned family, model, stepping, cpuid_level;
+	uint64_t khz;           /* the clock the kernel counts time with */
+	unsigned cache_kb;      /* 0: unknown */
+	unsigned clflush_bytes;
+	unsigned phys_bits, virt_bits;
+	char flags[ARCH_CPU_FLAGS_MAX]; /* feature names as Linux spells them, space-separated */
+};
+void arch_cpu_info(struct arch_cpu_info *out);
+
 #endif

@@ -4,12 +4,15 @@
 
 #include "core/bootinfo.h"
 #include "core/log.h"
+#include "lib/errno.h"
+#include "lib/string.h"
 #include "lib/cpio.h"
 #include "mm/phys.h"
 
 /* Set once during boot. */
 static const void *archive;
 static size_t archive_size;
+static uint64_t archive_phys;
 
 /* The module must lie inside one usable RAM region (so the direct map covers it). */
 static bool inside_ram(uint64_t pa, uint64_t size)
@@ -49,6 +52,7 @@ bool initrd_init(void)
 	}
 	archive = data;
 	archive_size = m->size;
+	archive_phys = m->paddr;
 	pr_info("initrd: %zu entries, %zu bytes of file data, %llu KiB archive\n", files, bytes,
 		(unsigned long long)(m->size >> 10));
 	return true;
@@ -58,4 +62,36 @@ const void *initrd_data(size_t *size)
 {
 	*size = archive_size;
 	return archive;
+}
+
+void initrd_range(uint64_t *phys, size_t *size)
+{
+	*phys = archive_phys;
+	*size = archive_size;
+}
+
+int initrd_find(const char *path, const void **data, size_t *size, uint32_t *mode)
+{
+	size_t offset = 0;
+	const char *error = NULL;
+	struct cpio_entry e;
+
+	while (*path == '/')
+		path++;
+	if (archive == NULL)
+		return -ENOENT;
+	while (cpio_next(archive, archive_size, &offset, &e, &error) == CPIO_ENTRY) {
+		const char *name = e.name;
+		if (name[0] == '.' && name[1] == '/')
+			name += 2;
+		if (strcmp(name, path) != 0)
+			continue;
+		if ((e.mode & 0170000) != 0100000)
+			return -EACCES;
+		*data = e.data;
+		*size = e.data_len;
+		*mode = e.mode;
+		return 0;
+	}
+	return -ENOENT;
 }

@@ -7,7 +7,7 @@
 #include "core/options.h"
 #include "core/selftest.h"
 #include "core/panic.h"
-#include "fd/initramfs.h"
+#include "ipc/server.h"
 #include "mm/pmm.h"
 #include "proc/process.h"
 #include "sched/sched.h"
@@ -22,12 +22,10 @@ void kmain(void)
 	bool have_initrd = initrd_init();
 	if (kernel_options.test[0] != '\0')
 		selftest_run(kernel_options.test);
-	size_t size = 0;
-	const void *archive = have_initrd ? initrd_data(&size) : NULL;
-	initramfs_init(archive, size);
 	if (!have_initrd)
 		boot_fail("no initrd: nothing to run as init (QEMU: -initrd build/initrd.img)");
-	pr_info("tern: starting %s\n", kernel_options.init);
-	proc_start_init(kernel_options.init);
+	proc_boot_init();
+	/* The I/O server comes first; it starts file service and then init (ipc/server.c). */
+	io_server_start(kernel_options.io_server);
 	sched_idle_loop();
 }

@@ -9,9 +9,10 @@
 #include "lib/string.h"
 
 #define DEFAULT_INIT "/sbin/init"
+#define DEFAULT_IO_SERVER "/sbin/iod"
 #define QUIET_LOGLEVEL 4
 
-struct kernel_options kernel_options = {.init = DEFAULT_INIT};
+struct kernel_options kernel_options = {.init = DEFAULT_INIT, .io_server = DEFAULT_IO_SERVER};
 
 /* Words that belong to the VMM, boot loader or other programs: silently accepted. */
 static const char *const foreign_options[] = {
@@ -72,6 +73,8 @@ static void pass_to_init(const char *key, const char *value, bool as_argument)
 
 static bool after_dashes;
 
+#define IO_SERVER_PREFIX "iod."
+
 static void apply_word(void *ctx, const char *key, const char *value, bool truncated)
 {
 	unsigned long long n;
@@ -84,6 +87,18 @@ static void apply_word(void *ctx, const char *key, const char *value, bool trunc
 	}
 	if (strcmp(key, "--") == 0 && value == NULL) {
 		after_dashes = true;
+		return;
+	}
+	if (strncmp(key, IO_SERVER_PREFIX, sizeof(IO_SERVER_PREFIX) - 1) == 0 && !truncated) {
+		/* "iod.NAME=VALUE" is the I/O server's: it gets "NAME=VALUE" as an argument. */
+		char word[CMDLINE_KEY_MAX + CMDLINE_VALUE_MAX + 1];
+		const char *copy = NULL;
+		ksnprintf(word, sizeof(word), "%s%s%s", key + sizeof(IO_SERVER_PREFIX) - 1, value != NULL ? "=" : "",
+			  value != NULL ? value : "");
+		if (kernel_options.n_io_args < OPTIONS_IO_ARGS && (copy = keep(word)) != NULL)
+			kernel_options.io_args[kernel_options.n_io_args++] = copy;
+		else
+			warn_word("too many words for the I/O server", key, value);
 		return;
 	}
 	if (truncated) {
@@ -102,6 +117,11 @@ static void apply_word(void *ctx, const char *key, const char *value, bool trunc
 			warn_word("bad path (absolute, < 256 bytes) in", key, value);
 		else
 			strlcpy(kernel_options.init, value, sizeof(kernel_options.init));
+	} else if (strcmp(key, "io") == 0) {
+		if (value == NULL || value[0] != '/' || strlen(value) >= OPTIONS_PATH_MAX)
+			warn_word("bad path (absolute, < 256 bytes) in", key, value);
+		else
+			strlcpy(kernel_options.io_server, value, sizeof(kernel_options.io_server));
 	} else if (strcmp(key, "panic") == 0) {
 		if (value != NULL && strcmp(value, "poweroff") == 0)
 			panic_set_action(PANIC_POWEROFF);

@@ -7,6 +7,7 @@
 /* QEMU isa-debug-exit values (host status = value * 2 + 1) for how the kernel ended. */
 #define EXIT_STATUS_OK 0
 #define EXIT_STATUS_BOOT_FAILURE 0x7d /* the machine cannot run Tern (host sees 251) */
+#define EXIT_STATUS_SERVER_DIED 0x7c  /* the I/O server ended: no more files (host sees 249) */
 #define EXIT_STATUS_PANIC 0x7f        /* a kernel bug (host sees 255) */
 
 enum panic_action {

@@ -1,6 +1,7 @@
 #include "fd/file.h"
 
 #include "fd/epoll.h"
+#include "fd/remote.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -47,17 +48,27 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+/* O_PATH files can be neither read nor written (EBADF), as on Linux. */
 bool file_readable(const struct file *f)
 {
-	return (f->flags & O_ACCMODE) != O_WRONLY;
+	return (f->flags & O_ACCMODE) != O_WRONLY && !(f->flags & O_PATH);
 }
 
 bool file_writable(const struct file *f)
 {
-	return (f->flags & O_ACCMODE) != O_RDONLY;
+	return (f->flags & O_ACCMODE) != O_RDONLY && !(f->flags & O_PATH);
 }
 
 /* ---------------------------------------------------------------- descriptor tables */
+
+/* A descriptor of f was closed: POSIX record locks go with any close (Linux), then the reference. */
+static void descriptor_closed(struct file *f)
+{
+	if (f == NULL)
+		return;
+	remote_file_closed(f, 0);
+	file_put(f);
+}
 
 #define FD_INITIAL_SLOTS 64
 
@@ -133,7 +144,7 @@ void fd_table_put(struct fd_table *t)
 	if (t == NULL || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	for (unsigned i = 0; i < t->size; i++)
-		file_put(t->files[i]);
+		descriptor_closed(t->files[i]);
 	kfree(t->files);
 	kfree(t->cloexec);
 	kfree(t);
@@ -172,7 +183,7 @@ int fd_install_at(struct fd_table *t, struct file *f, int fd, bool cloexec, unsi
 	t->files[fd] = f;
 	t->cloexec[fd] = cloexec;
 	spin_unlock(&t->lock);
-	file_put(old);
+	descriptor_closed(old);
 	return fd;
 }
 
@@ -200,7 +211,7 @@ int fd_close(struct fd_table *t, int fd)
 	t->files[fd] = NULL;
 	t->cloexec[fd] = 0;
 	spin_unlock(&t->lock);
-	file_put(f);
+	descriptor_closed(f);
 	return 0;
 }
 
@@ -239,7 +250,7 @@ void fd_close_on_exec(struct fd_table *t)
 			t->cloexec[i] = 0;
 		}
 		spin_unlock(&t->lock);
-		file_put(f);
+		descriptor_closed(f);
 	}
 }
 

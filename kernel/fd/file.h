@@ -43,8 +43,9 @@ struct file_ops {
 	long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
 	int (*stat)(struct file *f, struct kstat *st);
 	int64_t (*getdents)(struct file *f, uint64_t buf, size_t len);
-	/* The memory object for mmap of this file, or NULL if it cannot be mapped. */
-	struct vm_object *(*mmap_object)(struct file *f);
+	/* A memory object for the file's bytes [offset, offset + len) (object offset 0 is
+	 * file offset `offset`), or NULL if it cannot be mapped. */
+	struct vm_object *(*mmap_object)(struct file *f, uint64_t offset, uint64_t len, bool shared);
 	void (*release)(struct file *f);
 };
 
@@ -55,6 +56,9 @@ struct file {
 	struct spinlock lock; /* protects pos and flags */
 	uint64_t pos;
 	void *priv;
+	/* Type-specific state of the open file that is not its position (a FIFO
+	 * reader's "no writer seen yet" mark, like Linux's f_pipe); 0 when unused. */
+	uint64_t version;
 	struct list_node epitems; /* epoll registrations watching this file (fd/epoll.c) */
 };
 

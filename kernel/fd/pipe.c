@@ -23,7 +23,22 @@ struct pipe {
 	unsigned readers, writers;
 	int refs;               /* ends still open */
 	struct wait_queue wait; /* readers, writers and pollers */
+	/* A FIFO (named pipe): opens so far by each side (a blocking open waits for the
+	 * other side's count to move, as Linux does), and its node for fstat. */
+	bool named;
+	unsigned read_opens, write_opens;
+	struct kstat node;
+	int fifo_opens;              /* open ends, under fifo_lock: the last one removes it */
+	struct list_node fifo_link;  /* fifos, under fifo_lock */
 };
+
+/* Inode numbers of unnamed pipes, for fstat and /proc/<pid>/fd (Linux counts them from get_next_ino). */
+#define PIPE_FIRST_INO 0x1000
+static uint64_t next_pipe_ino = PIPE_FIRST_INO;
+
+/* The FIFOs that are open somewhere, by their node (device and inode number). */
+static struct spinlock fifo_lock = SPINLOCK_INIT("fifos");
+static struct list_node fifos = LIST_HEAD_INIT(fifos);
 
 static uint64_t used(const struct pipe *p) { return p->head - p->tail; }
 
@@ -147,7 +162,8 @@ static unsigned pipe_poll(struct file *f, struct poll_table *pt)
 	if (file_readable(f)) {
 		if (used(p) > 0)
 			mask |= POLLIN | POLLRDNORM;
-		if (p->writers == 0)
+		/* No writer: hang-up, except for a FIFO reader that has seen none yet. */
+		if (p->writers == 0 && (f->version == 0 || f->version - 1 != p->write_opens))
 			mask |= POLLHUP;
 	}
 	if (file_writable(f)) {
@@ -174,8 +190,14 @@ static long pipe_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 
 static int pipe_stat(struct file *f, struct kstat *st)
 {
-	(void)f;
+	struct pipe *p = f->priv;
+
+	if (p->named) {
+		*st = p->node;
+		return 0;
+	}
 	st->mode = S_IFIFO | 0600;
+	st->ino = p->node.ino;
 	st->nlink = 1;
 	st->blksize = PAGE_SIZE;
 	return 0;
@@ -193,6 +215,14 @@ static void pipe_release(struct file *f)
 	bool last = --p->refs == 0;
 	wake_up_all(&p->wait);
 	mutex_unlock(&p->mutex);
+	if (p->named) {
+		/* A FIFO goes when its last end closes; a new open may have found it meanwhile. */
+		uint64_t flags = spin_lock_irqsave(&fifo_lock);
+		last = --p->fifo_opens == 0;
+		if (last)
+			list_remove(&p->fifo_link);
+		spin_unlock_irqrestore(&fifo_lock, flags);
+	}
 	if (last) {
 		pmm_free(virt_to_phys(p->buf), PIPE_BUFFER_ORDER);
 		kfree(p);
@@ -209,7 +239,7 @@ static const struct file_ops pipe_ops = {
 	.release = pipe_release,
 };
 
-int pipe_create(struct file **read_end, struct file **write_end, unsigned flags)
+static struct pipe *pipe_alloc(void)
 {
 	struct pipe *p = kzalloc(sizeof(*p));
 	uint64_t pa = pmm_alloc(PIPE_BUFFER_ORDER);
@@ -218,19 +248,30 @@ int pipe_create(struct file **read_end, struct file **write_end, unsigned flags)
 		kfree(p);
 		if (pa != 0)
 			pmm_free(pa, PIPE_BUFFER_ORDER);
-		return -ENOMEM;
+		return NULL;
 	}
 	p->buf = phys_to_virt(pa);
 	mutex_init(&p->mutex);
 	wait_queue_init(&p->wait);
+	list_init(&p->fifo_link);
+	return p;
+}
+
+int pipe_create(struct file **read_end, struct file **write_end, unsigned flags)
+{
+	struct pipe *p = pipe_alloc();
+
+	if (p == NULL)
+		return -ENOMEM;
 	p->readers = p->writers = 1;
 	p->refs = 2;
+	p->node.ino = __atomic_fetch_add(&next_pipe_ino, 1, __ATOMIC_RELAXED);
 	*read_end = file_create(&pipe_ops, O_RDONLY | (flags & O_NONBLOCK), p);
 	*write_end = file_create(&pipe_ops, O_WRONLY | (flags & O_NONBLOCK), p);
 	if (*read_end == NULL || *write_end == NULL) {
 		kfree(*read_end);
 		kfree(*write_end);
-		pmm_free(pa, PIPE_BUFFER_ORDER);
+		pmm_free(virt_to_phys(p->buf), PIPE_BUFFER_ORDER);
 		kfree(p);
 		return -ENOMEM;
 	}
@@ -240,4 +281,130 @@ int pipe_create(struct file **read_end, struct file **write_end, unsigned flags)
 bool file_is_pipe(const struct file *f)
 {
 	return f->ops == &pipe_ops;
+}
+
+int pipe_reopen(struct file *f, unsigned flags, struct file **out)
+{
+	struct pipe *p = f->priv;
+	struct file *end = file_create(&pipe_ops, flags & (O_ACCMODE | O_NONBLOCK), p);
+
+	if (end == NULL)
+		return -ENOMEM;
+	if (p->named) {
+		uint64_t irq = spin_lock_irqsave(&fifo_lock);
+		p->fifo_opens++; /* f keeps it open meanwhile: it cannot be going */
+		spin_unlock_irqrestore(&fifo_lock, irq);
+	}
+	mutex_lock(&p->mutex);
+	p->refs++;
+	if (file_readable(end))
+		p->readers++;
+	if (file_writable(end))
+		p->writers++;
+	wake_up_all(&p->wait);
+	mutex_unlock(&p->mutex);
+	*out = end;
+	return 0;
+}
+
+/* The open FIFO for a node, with an open counted, or a new one; NULL when out of memory. */
+static struct pipe *fifo_find(const struct kstat *node)
+{
+	struct pipe *fresh = NULL;
+
+	for (;;) {
+		uint64_t flags = spin_lock_irqsave(&fifo_lock);
+		for (struct list_node *n = fifos.next; n != &fifos; n = n->next) {
+			struct pipe *p = list_entry(n, struct pipe, fifo_link);
+			if (p->node.dev == node->dev && p->node.ino == node->ino) {
+				p->fifo_opens++;
+				spin_unlock_irqrestore(&fifo_lock, flags);
+				if (fresh != NULL) {
+					pmm_free(virt_to_phys(fresh->buf), PIPE_BUFFER_ORDER);
+					kfree(fresh);
+				}
+				return p;
+			}
+		}
+		if (fresh != NULL) {
+			fresh->fifo_opens = 1;
+			list_push_back(&fifos, &fresh->fifo_link);
+			spin_unlock_irqrestore(&fifo_lock, flags);
+			return fresh;
+		}
+		spin_unlock_irqrestore(&fifo_lock, flags);
+		fresh = pipe_alloc(); /* outside the lock; then look again */
+		if (fresh == NULL)
+			return NULL;
+		fresh->named = true;
+		fresh->node = *node;
+	}
+}
+
+/* Sleeps until *count moves away from seen; false on a signal. Caller holds the mutex. */
+static bool wait_for_partner(struct pipe *p, const unsigned *count, unsigned seen)
+{
+	while (*count == seen) {
+		if (!wait_for_change(p))
+			return false;
+	}
+	return true;
+}
+
+int fifo_open(const struct kstat *node, unsigned flags, struct file **out)
+{
+	unsigned acc = flags & O_ACCMODE;
+	struct pipe *p = fifo_find(node);
+
+	if (p == NULL)
+		return -ENOMEM;
+	struct file *f = file_create(&pipe_ops, flags & (O_ACCMODE | O_NONBLOCK), p);
+	int err = f == NULL ? -ENOMEM : 0;
+	mutex_lock(&p->mutex);
+	if (err == 0 && acc == O_WRONLY && (flags & O_NONBLOCK) && p->readers == 0)
+		err = -ENXIO; /* no reader: Linux refuses a non-blocking writer */
+	if (err == 0) {
+		p->refs++;
+		if (acc != O_WRONLY) {
+			p->readers++;
+			p->read_opens++;
+		}
+		if (acc != O_RDONLY) {
+			p->writers++;
+			p->write_opens++;
+		}
+		wake_up_all(&p->wait);
+		/* A blocking open waits for the other side (O_RDWR never does). */
+		bool ok = true;
+		if (acc == O_RDONLY && (flags & O_NONBLOCK) && p->writers == 0)
+			f->version = (uint64_t)p->write_opens + 1; /* no POLLHUP until a writer comes */
+		if (acc == O_RDONLY && !(flags & O_NONBLOCK) && p->writers == 0)
+			ok = wait_for_partner(p, &p->write_opens, p->write_opens);
+		else if (acc == O_WRONLY && p->readers == 0)
+			ok = wait_for_partner(p, &p->read_opens, p->read_opens);
+		if (!ok) {
+			mutex_unlock(&p->mutex);
+			file_put(f); /* pipe_release undoes the counts */
+			return -ERESTARTSYS;
+		}
+	}
+	mutex_unlock(&p->mutex);
+	if (err != 0) {
+		if (f != NULL) {
+			f->priv = NULL;
+			kfree(f);
+		}
+		uint64_t irq = spin_lock_irqsave(&fifo_lock);
+		bool last = --p->fifo_opens == 0;
+		if (last)
+			list_remove(&p->fifo_link);
+		spin_unlock_irqrestore(&fifo_lock, irq);
+		if (last) {
+			pmm_free(virt_to_phys(p->buf), PIPE_BUFFER_ORDER);
+			kfree(p);
+		}
+		return err;
+	}
+	*out = f;
+	return 0;
 }

@@ -13,6 +13,7 @@
 #include "fd/file.h"
 #include "fd/ioctl.h"
 #include "fd/poll.h"
+#include "ipc/server.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/usercopy.h"
@@ -289,6 +290,8 @@ static int64_t tty_write(struct file *f, uint64_t ubuf, size_t len, uint64_t *po
 		size_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
 		if (copy_from_user(buf, ubuf + done, n) != 0)
 			return done > 0 ? (int64_t)done : -EFAULT;
+		if (proc_is_io_server(current_process()))
+			io_server_log(buf, n); /* kept to explain its death, should it die */
 		tty_output(t, buf, n);
 		done += n;
 	}
@@ -434,7 +437,7 @@ static int tty_stat(struct file *f, struct kstat *st)
 	(void)f;
 	st->mode = S_IFCHR | 0620;
 	st->nlink = 1;
-	st->rdev = (5u << 8) | 1; /* /dev/console is char 5:1 */
+	st->rdev = TTY_CONSOLE_DEV;
 	st->blksize = 1024;
 	return 0;
 }
@@ -458,6 +461,14 @@ void tty_set_controlling(int session, int pgrp)
 	uint64_t flags = spin_lock_irqsave(&console.lock);
 	console.session = session;
 	console.pgrp = pgrp;
+	spin_unlock_irqrestore(&console.lock, flags);
+}
+
+void tty_get_controlling(int *session, int *pgrp)
+{
+	uint64_t flags = spin_lock_irqsave(&console.lock);
+	*session = console.session;
+	*pgrp = console.pgrp;
 	spin_unlock_irqrestore(&console.lock, flags);
 }
 

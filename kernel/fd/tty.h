@@ -12,6 +12,10 @@ struct file *tty_open_console(unsigned flags);
 void tty_input(char c);
 /* Makes the console the controlling terminal of a session with a foreground group. */
 void tty_set_controlling(int session, int pgrp);
+/* The session the console controls (0: none) and its foreground process group, for /proc. */
+void tty_get_controlling(int *session, int *pgrp);
+/* The console's device number in Linux's stat encoding (char 5:1, /dev/console). */
+#define TTY_CONSOLE_DEV ((5u << 8) | 1u)
 bool tty_is_console(const struct file *f);
 
 #endif

@@ -20,6 +20,7 @@
 #define O_APPEND 00002000
 #define O_NONBLOCK 00004000
 #define O_DSYNC 00010000
+#define O_SYNC 04010000
 #define O_ASYNC 00020000
 #define O_DIRECT 00040000
 #define O_LARGEFILE 00100000
@@ -50,7 +51,35 @@
 #define F_GETOWN 9
 #define F_DUPFD_CLOEXEC 1030
 #define F_GETPIPE_SZ 1032
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
 #define FD_CLOEXEC 1
+
+/* Record locks (struct flock) and flock(2). */
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+struct linux_flock {
+	int16_t l_type, l_whence;
+	int64_t l_start, l_len;
+	int32_t l_pid;
+};
+
+/* renameat2 flags, utimensat specials, fallocate modes. */
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RENAME_WHITEOUT 4
+#define UTIME_NOW ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+#define FALLOC_FL_KEEP_SIZE 0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#define FALLOC_FL_ZERO_RANGE 0x10
 
 /* File types and modes (stat.h). */
 #define S_IFMT 0170000
@@ -66,6 +95,8 @@
 #define SEEK_SET 0
 #define SEEK_CUR 1
 #define SEEK_END 2
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
 
 /* poll events (asm-generic/poll.h). */
 #define POLLIN 0x0001

@@ -3,6 +3,7 @@
 #include "fd/file.h"
 #include "fd/ioctl.h"
 #include "fd/pipe.h"
+#include "fd/remote.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
@@ -188,7 +189,7 @@ SYSCALL(lseek)
 	int64_t r;
 	if (!seekable(f))
 		r = -ESPIPE;
-	else if (whence < SEEK_SET || whence > SEEK_END)
+	else if (whence < SEEK_SET || whence > SEEK_HOLE || (whence > SEEK_END && !file_is_remote(f)))
 		r = -EINVAL;
 	else
 		r = f->ops->lseek(f, (int64_t)ARG(1), whence);
@@ -314,6 +315,16 @@ SYSCALL(fcntl)
 	case F_SETOWN:
 		r = 0;
 		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+		if (f->flags & O_PATH)
+			r = -EBADF;
+		else if (file_is_remote(f))
+			r = remote_fcntl_lock(f, (int)ARG(1), ARG(2));
+		else
+			r = -EINVAL; /* pipes and devices have no byte ranges to lock here */
+		break;
 	default:
 		r = -EINVAL;
 		break;
@@ -409,7 +420,9 @@ SYSCALL(close_range)
 		struct fd_table *copy = fd_table_copy(t);
 		if (copy == NULL)
 			return -ENOMEM;
+		uint64_t irq = spin_lock_irqsave(&proc_tree_lock); /* /proc reads other processes' tables under it */
 		current_process()->fds = copy;
+		spin_unlock_irqrestore(&proc_tree_lock, irq);
 		fd_table_put(t);
 		t = copy;
 	}

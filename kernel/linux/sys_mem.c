@@ -1,6 +1,7 @@
 /* Memory-management system calls. */
 #include "asm/layout.h"
 #include "fd/file.h"
+#include "fd/remote.h"
 #include "lib/errno.h"
 #include "linux/syscall.h"
 #include "mm/usercopy.h"
@@ -85,7 +86,7 @@ SYSCALL(mmap)
 		struct file *f = fget(fd);
 		if (f == NULL)
 			return -EBADF;
-		if (f->ops->mmap_object == NULL) {
+		if (f->ops->mmap_object == NULL || remote_is_dir(f)) {
 			file_put(f);
 			return -ENODEV;
 		}
@@ -93,14 +94,20 @@ SYSCALL(mmap)
 			file_put(f);
 			return -EACCES;
 		}
-		if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
+		if (off + ((len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1)) < off) {
 			file_put(f);
-			return -EACCES; /* read-only files for now: shared writable mappings come with the I/O server */
+			return -EOVERFLOW;
 		}
-		obj = f->ops->mmap_object(f);
+		if (type != MAP_PRIVATE) {
+			vma_flags |= VMA_SHARED;
+			if (!file_writable(f))
+				vma_flags |= VMA_NOWRITE; /* mprotect may not make it writable later */
+		}
+		obj = f->ops->mmap_object(f, off, (len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1), type != MAP_PRIVATE);
 		file_put(f);
 		if (obj == NULL)
 			return -ENOMEM;
+		off = 0; /* the object starts at the file offset asked for */
 	}
 	int64_t r = vmspace_map(vm(), addr, len, prot, vma_flags, obj, off, fixed, (flags & MAP_FIXED_NOREPLACE) != 0);
 	vm_object_put(obj);

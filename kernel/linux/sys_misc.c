@@ -4,17 +4,12 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
+#include "linux/uts.h"
 #include "mm/pmm.h"
 #include "mm/usercopy.h"
 #include "proc/process.h"
 #include "sched/sched.h"
 
-/*
- * A Linux-compatible release: static binaries (glibc) compare it against the
- * kernel version they need; 6.1 is what the baseline Linux guest runs.
- */
-#define UTS_RELEASE "6.1.0-tern"
-#define UTS_VERSION "#1 SMP Tern"
 #define GRND_NONBLOCK 0x0001
 #define GRND_RANDOM 0x0002
 #define GRND_INSECURE 0x0004
@@ -29,12 +24,12 @@ SYSCALL(uname)
 	struct utsname_abi u;
 
 	memset(&u, 0, sizeof(u));
-	strlcpy(u.sysname, "Linux", sizeof(u.sysname));
-	strlcpy(u.nodename, "tern", sizeof(u.nodename));
+	strlcpy(u.sysname, UTS_SYSNAME, sizeof(u.sysname));
+	strlcpy(u.nodename, UTS_NODENAME, sizeof(u.nodename));
 	strlcpy(u.release, UTS_RELEASE, sizeof(u.release));
 	strlcpy(u.version, UTS_VERSION, sizeof(u.version));
-	strlcpy(u.machine, "x86_64", sizeof(u.machine));
-	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+	strlcpy(u.machine, UTS_MACHINE, sizeof(u.machine));
+	strlcpy(u.domainname, UTS_DOMAINNAME, sizeof(u.domainname));
 	return copy_to_user(ARG(0), &u, sizeof(u));
 }
 

@@ -9,6 +9,7 @@
 #include "linux/abi.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
+#include "mm/heap.h"
 #include "mm/pmm.h"
 #include "mm/usercopy.h"
 #include "mm/vmspace.h"
@@ -271,6 +272,18 @@ SYSCALL(execve)
 	if (len < 0)
 		return len;
 	return sys_execve_common(path, ARG(1), ARG(2));
+}
+
+SYSCALL(execveat)
+{
+	char *path = kmalloc(PATH_MAX);
+	if (path == NULL)
+		return -ENOMEM;
+	long err = exec_path_at((int)ARG(0), ARG(1), (unsigned)ARG(4), path, PATH_MAX);
+	if (err == 0)
+		err = sys_execve_common(path, ARG(2), ARG(3));
+	kfree(path);
+	return err;
 }
 
 SYSCALL(exit)

@@ -2,6 +2,7 @@
 
 #include "asm/trap.h"
 #include "core/log.h"
+#include "ipc/native.h"
 #include "lib/errno.h"
 #include "proc/entry.h"
 #include "proc/process.h"
@@ -31,6 +32,8 @@ void syscall_dispatch(struct trap_frame *f)
 	t->arch.syscall_nr = nr;
 	if (nr < SYSCALL_TABLE_SIZE && syscall_table[nr].fn != NULL) {
 		ret = syscall_table[nr].fn(&args);
+	} else if (native_syscall(nr, &args, &ret)) {
+		/* a native Tern call */
 	} else {
 		log_unknown(nr);
 		ret = -ENOSYS;

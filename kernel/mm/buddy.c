@@ -120,6 +120,21 @@ enum buddy_error buddy_free(struct buddy *b, uint64_t pfn, unsigned order)
 	return BUDDY_OK;
 }
 
+enum buddy_error buddy_split(struct buddy *b, uint64_t pfn, unsigned order)
+{
+	if (order > BUDDY_MAX_ORDER || pfn >= b->npages || (pfn & ((1ull << order) - 1)) != 0 ||
+	    pfn + (1ull << order) > b->npages)
+		return BUDDY_EINVAL;
+	struct page *p = &b->pages[pfn];
+	if (!(p->flags & PAGE_ALLOCATED) || p->order != order || !(p->flags & PAGE_MANAGED))
+		return BUDDY_ENOTALLOC;
+	for (uint64_t i = 0; i < (1ull << order); i++) {
+		b->pages[pfn + i].order = 0;
+		b->pages[pfn + i].flags |= PAGE_ALLOCATED;
+	}
+	return BUDDY_OK;
+}
+
 uint64_t buddy_count_free_blocks(const struct buddy *b, unsigned order)
 {
 	uint64_t n = 0;

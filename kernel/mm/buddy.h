@@ -52,6 +52,8 @@ void buddy_add_range(struct buddy *b, uint64_t start, uint64_t end);
 uint32_t buddy_alloc(struct buddy *b, unsigned order);
 /* Returns a block from buddy_alloc; detects double and invalid frees. */
 enum buddy_error buddy_free(struct buddy *b, uint64_t pfn, unsigned order);
+/* Turns an allocated block into 2^order allocated single pages, each freed on its own. */
+enum buddy_error buddy_split(struct buddy *b, uint64_t pfn, unsigned order);
 /* Number of free blocks of exactly this order (for tests and statistics). */
 uint64_t buddy_count_free_blocks(const struct buddy *b, unsigned order);
 

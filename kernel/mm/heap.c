@@ -115,7 +115,20 @@ static void check_poison(const char *obj, size_t sz)
 {
 	for (size_t i = sizeof(struct obj_header) + sizeof(void *); i < sz; i++) {
 		if ((unsigned char)obj[i] != POISON_BYTE) {
-			corrupt("write to freed memory (use after free)", obj + sizeof(struct obj_header));
+			/* Name the first changed byte (offset into the object, 8 bytes there): it tells
+			 * which field of which structure was written after the free. */
+			static char what[96] = "write to freed memory (use after free) at +0x";
+			static const char hex[] = "0123456789abcdef";
+			size_t off = i - sizeof(struct obj_header), at = 45, word = i & ~(size_t)7;
+			for (int shift = 12; shift >= 0; shift -= 4)
+				what[at++] = hex[(off >> shift) & 15];
+			what[at++] = ':';
+			for (size_t b = 0; b < 8 && word + b < sz; b++) {
+				what[at++] = hex[((unsigned char)obj[word + b] >> 4) & 15];
+				what[at++] = hex[(unsigned char)obj[word + b] & 15];
+			}
+			what[at] = '\0';
+			corrupt(what, obj + sizeof(struct obj_header));
 			return;
 		}
 	}
@@ -290,4 +303,14 @@ void heap_get_stats(struct heap_stats *out)
 	uint64_t flags = spin_lock_irqsave(&heap_lock);
 	*out = stats;
 	spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+char *kstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *copy = kmalloc(n);
+
+	if (copy != NULL)
+		memcpy(copy, s, n);
+	return copy;
 }

@@ -35,6 +35,8 @@ void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 /* kfree(NULL) does nothing. */
 void kfree(void *p);
+/* A kmalloc'd copy of a NUL-terminated string; NULL when out of memory. */
+char *kstrdup(const char *s);
 /* The usable size of an allocation (at least what was asked). */
 size_t kmalloc_usable_size(const void *p);
 

@@ -200,3 +200,21 @@ uint32_t pmm_page_refcount(uint64_t pa)
 uint64_t pmm_total_pages(void) { return buddy.managed_pages; }
 uint64_t pmm_free_pages(void) { return buddy.free_pages; }
 uint64_t pmm_ram_end(void) { return ram_end; }
+
+uint64_t pmm_alloc_pages_contiguous(unsigned order)
+{
+	uint64_t flags = spin_lock_irqsave(&pmm_lock);
+	uint32_t pfn = buddy_alloc(&buddy, order);
+	if (pfn != BUDDY_NONE) {
+		if (buddy_split(&buddy, pfn, order) != BUDDY_OK)
+			panic("pmm: cannot split a block it just allocated");
+		for (uint32_t i = 0; i < (1u << order); i++)
+			buddy.pages[pfn + i].refcount = 1;
+	}
+	spin_unlock_irqrestore(&pmm_lock, flags);
+	if (pfn == BUDDY_NONE)
+		return 0;
+	uint64_t pa = (uint64_t)pfn << PAGE_SHIFT;
+	memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
+	return pa;
+}

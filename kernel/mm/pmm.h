@@ -30,6 +30,9 @@ void pmm_add_high_memory(void);
 uint64_t pmm_alloc(unsigned order);
 /* The same, zero-filled. */
 uint64_t pmm_alloc_zeroed(unsigned order);
+/* 2^order physically contiguous, zeroed pages that are each freed on their own (by
+ * pmm_page_unref): memory for device DMA that user mappings share. 0 when out of memory. */
+uint64_t pmm_alloc_pages_contiguous(unsigned order);
 /* Frees a block; a double or invalid free is a kernel bug and panics. */
 void pmm_free(uint64_t pa, unsigned order);
 

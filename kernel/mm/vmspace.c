@@ -72,6 +72,48 @@ struct vm_object *vm_object_data(const void *data, uint64_t size)
 	return o;
 }
 
+struct vm_object *vm_object_phys(uint64_t phys, uint64_t size, bool uncached)
+{
+	struct vm_object *o = kzalloc(sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	o->refs = 1;
+	o->kind = VM_OBJECT_PHYS;
+	o->phys = phys;
+	o->size = size;
+	o->npages = page_up(size) / PAGE_SIZE;
+	o->uncached = uncached;
+	spin_init(&o->lock, "vm-object");
+	return o;
+}
+
+struct vm_object *vm_object_file(const struct vm_object_ops *ops, void *source, uint64_t size)
+{
+	struct vm_object *o = vm_object_anon(size);
+
+	if (o == NULL)
+		return NULL;
+	o->kind = VM_OBJECT_FILE;
+	o->ops = ops;
+	o->source = source;
+	o->size = size;
+	return o;
+}
+
+bool vm_object_set_page(struct vm_object *o, uint64_t index, uint64_t pa)
+{
+	bool taken = false;
+
+	spin_lock(&o->lock);
+	if (index < o->npages && o->pages[index] == 0) {
+		o->pages[index] = pa;
+		taken = true;
+	}
+	spin_unlock(&o->lock);
+	return taken;
+}
+
 static void vm_object_get(struct vm_object *o)
 {
 	__atomic_add_fetch(&o->refs, 1, __ATOMIC_RELAXED);
@@ -81,14 +123,69 @@ void vm_object_put(struct vm_object *o)
 {
 	if (o == NULL || __atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	if (o->kind == VM_OBJECT_ANON) {
+	if (o->kind == VM_OBJECT_ANON || o->kind == VM_OBJECT_FILE) {
 		for (uint64_t i = 0; i < o->npages; i++) {
 			if (o->pages[i] != 0)
 				pmm_page_unref(o->pages[i]);
 		}
 		kfree(o->pages);
 	}
+	if (o->kind == VM_OBJECT_FILE && o->ops->release != NULL)
+		o->ops->release(o);
 	kfree(o);
+}
+
+bool vm_object_tryget(struct vm_object *o)
+{
+	int refs = __atomic_load_n(&o->refs, __ATOMIC_RELAXED);
+	while (refs > 0) {
+		if (__atomic_compare_exchange_n(&o->refs, &refs, refs + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+void vm_object_drop_pages(struct vm_object *o, uint64_t first, uint64_t end)
+{
+	for (uint64_t i = first; i < o->npages && i < end; i++) {
+		spin_lock(&o->lock);
+		uint64_t pa = o->pages[i];
+		o->pages[i] = 0;
+		spin_unlock(&o->lock);
+		if (pa != 0)
+			pmm_page_unref(pa);
+	}
+}
+
+/* A FILE object's page at index with a new reference, or 0 if it has not been fetched yet. */
+static uint64_t file_object_page(struct vm_object *o, uint64_t index)
+{
+	uint64_t pa = 0;
+
+	spin_lock(&o->lock);
+	if (index < o->npages && o->pages[index] != 0) {
+		pa = o->pages[index];
+		pmm_page_ref(pa);
+	}
+	spin_unlock(&o->lock);
+	return pa;
+}
+
+/* Fetches a FILE object's page (no locks held: the fill may sleep). 0 or a FAULT_* code. */
+static int file_object_fill(struct vm_object *o, uint64_t index, bool shared)
+{
+	uint64_t pa = 0;
+
+	if (index >= o->npages)
+		return FAULT_SIGBUS;
+	int e = o->ops->fill(o, index, shared, &pa);
+	if (e == -ENOMEM)
+		return FAULT_OOM;
+	if (e != 0)
+		return FAULT_SIGBUS;
+	if (!vm_object_set_page(o, index, pa))
+		pmm_page_unref(pa); /* another fault fetched it first */
+	return 0;
 }
 
 /* The page at index i of an anonymous object, allocated on first use (zeroed), with a new reference. */
@@ -205,6 +302,10 @@ static void drop_leaf(void *ctx, uint64_t va, uint64_t *pte)
 	struct unmap_ctx *u = ctx;
 
 	(void)va;
+	if (pte_unmanaged(*pte)) {
+		*pte = 0; /* not the allocator's: nothing to give back */
+		return;
+	}
 	if (u->n == UNMAP_BATCH)
 		unmap_flush(u);
 	u->pages[u->n++] = pte_address(*pte);
@@ -254,6 +355,11 @@ static uint64_t leaf_bits(const struct vma *v, bool writable)
 		flags |= VM_WRITE;
 	if (v->prot & VM_PROT_EXEC)
 		flags |= VM_EXEC;
+	if (v->object != NULL && v->object->kind == VM_OBJECT_PHYS) {
+		if (v->object->uncached)
+			flags |= VM_NOCACHE;
+		return paging_pte_flags(flags) | PTE_UNMANAGED;
+	}
 	return paging_pte_flags(flags);
 }
 
@@ -325,7 +431,59 @@ static bool access_allowed(const struct vma *v, unsigned access)
 	return (v->prot & (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC)) != 0;
 }
 
-static int fault_locked(struct vmspace *vs, uint64_t addr, unsigned access)
+/* A FILE page the fault needs fetched first (fault_locked answers FAULT_NEED_PAGE). */
+#define FAULT_NEED_PAGE 100
+struct page_need {
+	struct vm_object *object; /* with a reference */
+	uint64_t index;
+	bool shared;
+};
+
+/* The page for a not-present fault in a FILE region, or FAULT_NEED_PAGE. */
+static int file_fault_page(const struct vma *v, uint64_t va, unsigned access, struct page_need *need,
+			   uint64_t *pa, bool *writable)
+{
+	struct vm_object *o = v->object;
+	uint64_t index = (v->offset + (va - v->start)) / PAGE_SIZE;
+	bool shared = (v->flags & VMA_SHARED) != 0;
+
+	if (!shared && index * PAGE_SIZE >= o->size) {
+		/* Past the object's bytes in a private region: a program's .bss. */
+		*pa = pmm_alloc_zeroed(0);
+		*writable = true;
+		return *pa != 0 ? 0 : FAULT_OOM;
+	}
+	uint64_t src = file_object_page(o, index);
+
+	if (src == 0) {
+		if (index >= o->npages)
+			return FAULT_SIGBUS;
+		vm_object_get(o);
+		need->object = o;
+		need->index = index;
+		need->shared = (v->flags & VMA_SHARED) != 0;
+		return FAULT_NEED_PAGE;
+	}
+	uint64_t valid = o->size - index * PAGE_SIZE < PAGE_SIZE ? o->size - index * PAGE_SIZE : PAGE_SIZE;
+	if (shared || (!(access & FAULT_WRITE) && valid == PAGE_SIZE)) {
+		/* Shared: the file's page itself. Private read: the same, read-only until a write copies it. */
+		*pa = src;
+		*writable = shared;
+		return 0;
+	}
+	/* A private copy: for a write, or for a last page the object covers only in part
+	 * (a segment ending inside a page: the rest of the page reads as zeros). */
+	*pa = pmm_alloc(0);
+	if (*pa != 0) {
+		memcpy(phys_to_virt(*pa), phys_to_virt(src), valid);
+		memset((uint8_t *)phys_to_virt(*pa) + valid, 0, PAGE_SIZE - valid);
+	}
+	pmm_page_unref(src);
+	*writable = true;
+	return *pa != 0 ? 0 : FAULT_OOM;
+}
+
+static int fault_locked(struct vmspace *vs, uint64_t addr, unsigned access, struct page_need *need)
 {
 	struct vma *v = find_vma(vs, addr);
 
@@ -349,9 +507,21 @@ static int fault_locked(struct vmspace *vs, uint64_t addr, unsigned access)
 		}
 		return 0; /* another thread got here first */
 	}
-	uint64_t pa;
+	uint64_t pa = 0;
 	bool writable = true;
-	if (v->flags & VMA_SHARED) {
+	struct vm_object *o = v->object;
+	if (o != NULL && o->kind == VM_OBJECT_PHYS) {
+		uint64_t index = (v->offset + (va - v->start)) / PAGE_SIZE;
+		if (index >= o->npages)
+			return FAULT_SIGBUS;
+		*pte = (o->phys + index * PAGE_SIZE) | leaf_bits(v, true);
+		return 0;
+	}
+	if (o != NULL && o->kind == VM_OBJECT_FILE) {
+		int r = file_fault_page(v, va, access, need, &pa, &writable);
+		if (r != 0)
+			return r;
+	} else if (v->flags & VMA_SHARED) {
 		pa = anon_object_page(v->object, (v->offset + (va - v->start)) / PAGE_SIZE);
 	} else if (v->object == NULL && !(access & FAULT_WRITE)) {
 		pa = zero_page;
@@ -367,36 +537,56 @@ static int fault_locked(struct vmspace *vs, uint64_t addr, unsigned access)
 	return 0;
 }
 
+/* A region may be unmapped and remapped while a fill sleeps: give up after this many rounds. */
+#define FAULT_FILL_ROUNDS 8
+
 int vmspace_fault(struct vmspace *vs, uint64_t addr, unsigned access)
 {
 	if (addr >= USER_TOP)
 		return FAULT_SEGV_MAPERR;
-	spin_lock(&vs->lock);
-	int r = fault_locked(vs, addr, access);
-	spin_unlock(&vs->lock);
-	return r;
+	for (int round = 0; round < FAULT_FILL_ROUNDS; round++) {
+		struct page_need need = {0};
+		spin_lock(&vs->lock);
+		int r = fault_locked(vs, addr, access, &need);
+		spin_unlock(&vs->lock);
+		if (r != FAULT_NEED_PAGE)
+			return r;
+		r = file_object_fill(need.object, need.index, need.shared);
+		vm_object_put(need.object);
+		if (r != 0)
+			return r;
+	}
+	return FAULT_SIGBUS;
 }
 
 uint64_t vmspace_get_page(struct vmspace *vs, uint64_t addr, bool write)
 {
-	uint64_t pa = 0;
-
 	if (addr >= USER_TOP)
 		return 0;
-	spin_lock(&vs->lock);
-	uint64_t *pte = pt_walk(vs->root, page_down(addr), false, alloc_table);
-	if (pte == NULL || !pte_present(*pte) || (write && !pte_writable(*pte))) {
-		if (fault_locked(vs, addr, write ? FAULT_WRITE : 0) == 0)
-			pte = pt_walk(vs->root, page_down(addr), false, alloc_table);
-		else
-			pte = NULL;
+	for (int round = 0; round < FAULT_FILL_ROUNDS; round++) {
+		uint64_t pa = 0;
+		struct page_need need = {0};
+		int r = 0;
+		spin_lock(&vs->lock);
+		uint64_t *pte = pt_walk(vs->root, page_down(addr), false, alloc_table);
+		if (pte == NULL || !pte_present(*pte) || (write && !pte_writable(*pte))) {
+			r = fault_locked(vs, addr, write ? FAULT_WRITE : 0, &need);
+			pte = r == 0 ? pt_walk(vs->root, page_down(addr), false, alloc_table) : NULL;
+		}
+		/* Device memory and the initramfs are nobody's to hand out. */
+		if (pte != NULL && pte_present(*pte) && !pte_unmanaged(*pte)) {
+			pa = pte_address(*pte);
+			pmm_page_ref(pa);
+		}
+		spin_unlock(&vs->lock);
+		if (r != FAULT_NEED_PAGE)
+			return pa;
+		r = file_object_fill(need.object, need.index, need.shared);
+		vm_object_put(need.object);
+		if (r != 0)
+			return 0;
 	}
-	if (pte != NULL && pte_present(*pte)) {
-		pa = pte_address(*pte);
-		pmm_page_ref(pa);
-	}
-	spin_unlock(&vs->lock);
-	return pa;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- whole spaces */
@@ -487,8 +677,10 @@ static void fork_leaf(void *arg, uint64_t va, uint64_t *pte)
 	if (!(f->vma->flags & VMA_SHARED))
 		*pte &= ~PTE_WRITE; /* both sides copy on their next write */
 	*cpte = *pte;
-	pmm_page_ref(pte_address(*pte));
-	f->child->rss_pages++;
+	if (!pte_unmanaged(*pte)) {
+		pmm_page_ref(pte_address(*pte));
+		f->child->rss_pages++;
+	}
 }
 
 struct vmspace *vmspace_fork(struct vmspace *parent)
@@ -639,12 +831,14 @@ static void protect_leaf(void *arg, uint64_t va, uint64_t *pte)
 	struct protect_ctx *p = arg;
 	uint64_t pa = pte_address(*pte);
 	/* A private page may be written in place only while nobody else maps it. */
-	bool writable = (p->vma->flags & VMA_SHARED) || (pa != zero_page && pmm_page_refcount(pa) == 1);
+	bool unmanaged = pte_unmanaged(*pte);
+	bool writable = (p->vma->flags & VMA_SHARED) ||
+			(!unmanaged && pa != zero_page && pmm_page_refcount(pa) == 1);
 
 	(void)va;
 	if (!(p->vma->prot & (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))) {
 		/* PROT_NONE: keep the page, make every access fault. */
-		*pte = pa | PTE_SAVED;
+		*pte = pa | PTE_SAVED | (unmanaged ? PTE_UNMANAGED : 0);
 		return;
 	}
 	*pte = pa | leaf_bits(p->vma, writable);
@@ -666,6 +860,10 @@ int vmspace_protect(struct vmspace *vs, uint64_t addr, uint64_t len, unsigned pr
 		if (v == NULL) {
 			spin_unlock(&vs->lock);
 			return -ENOMEM;
+		}
+		if ((prot & VM_PROT_WRITE) && (v->flags & VMA_NOWRITE)) {
+			spin_unlock(&vs->lock);
+			return -EACCES; /* Linux: a shared mapping of a file opened read-only */
 		}
 		a = v->end;
 	}
@@ -717,6 +915,24 @@ int vmspace_discard(struct vmspace *vs, uint64_t addr, uint64_t len)
 	}
 	spin_unlock(&vs->lock);
 	return err;
+}
+
+void vmspace_zap_object(struct vmspace *vs, struct vm_object *o, uint64_t first, uint64_t end)
+{
+	/* Object offsets, clipped to what the object holds. */
+	uint64_t from = first * PAGE_SIZE, to = end < o->npages ? end * PAGE_SIZE : o->npages * PAGE_SIZE;
+
+	spin_lock(&vs->lock);
+	for (struct list_node *l = vs->vmas.next; l != &vs->vmas; l = l->next) {
+		struct vma *v = list_entry(l, struct vma, link);
+		uint64_t vend = v->offset + (v->end - v->start);
+		if (v->object != o || from >= vend || to <= v->offset)
+			continue;
+		uint64_t s = from > v->offset ? v->start + (from - v->offset) : v->start;
+		uint64_t e = to < vend ? v->start + (to - v->offset) : v->end;
+		drop_pages(vs, s, e);
+	}
+	spin_unlock(&vs->lock);
 }
 
 bool vmspace_range_ok(struct vmspace *vs, uint64_t addr, uint64_t len, unsigned prot)

@@ -2,8 +2,11 @@
  * User address spaces: a set of regions (struct vma) and the page tables that
  * map them, filled in lazily by page faults. Private pages are shared
  * copy-on-write after fork; shared anonymous memory lives in a vm_object that
- * every sharer maps. Memory backed by a file (today: the initramfs, read-only)
- * is copied into private pages on first touch.
+ * every sharer maps. Kernel data (the I/O server's own program image) is
+ * copied into private pages on first touch. File pages come from the I/O
+ * server through a FILE object's fill operation, which may sleep: the fault
+ * path drops the lock for it and tries again. PHYS objects map fixed physical
+ * memory (device windows, the initramfs) that nobody reference counts.
  *
  * Locking: vmspace.lock (a spinlock, never held across a user-memory access or a
  * block) protects the region list and the page tables' user half.
@@ -30,18 +33,37 @@
 /* Region flags. */
 #define VMA_SHARED 0x1    /* writes are seen by every mapper */
 #define VMA_GROWSDOWN 0x2 /* the stack: faults just below extend it */
+#define VMA_NOWRITE 0x4   /* may never be made writable (mprotect: EACCES), like a read-only file */
 
-enum vm_object_kind { VM_OBJECT_ANON, VM_OBJECT_DATA };
+enum vm_object_kind { VM_OBJECT_ANON, VM_OBJECT_DATA, VM_OBJECT_PHYS, VM_OBJECT_FILE };
+
+struct vm_object;
+
+/* How a FILE object gets its pages (kernel/fd/remote.c for I/O server files). */
+struct vm_object_ops {
+	/*
+	 * The page at index (file offset index * PAGE_SIZE), with a reference for the
+	 * caller: for a shared mapping (shared) a page of the file itself, created if
+	 * the file has a hole there; else the file's page or the zero page for a hole.
+	 * -EFAULT past the end of the file (SIGBUS), -ENOMEM, -EIO. May sleep.
+	 */
+	int (*fill)(struct vm_object *o, uint64_t index, bool shared, uint64_t *pa);
+	void (*release)(struct vm_object *o);
+};
 
 /* Backing store shared between regions (reference counted). */
 struct vm_object {
 	int refs;
 	enum vm_object_kind kind;
 	struct spinlock lock;   /* protects pages */
-	uint64_t *pages;        /* ANON: physical page per index, 0 = not yet allocated */
+	uint64_t *pages;        /* ANON, FILE: physical page per index, 0 = not there yet */
 	uint64_t npages;
 	const uint8_t *data;    /* DATA: bytes to copy from (stays valid for the object's life) */
 	uint64_t size;
+	uint64_t phys;          /* PHYS: the first physical address */
+	bool uncached;          /* PHYS: device memory */
+	const struct vm_object_ops *ops; /* FILE */
+	void *source;           /* FILE: the ops' own (the open file) */
 };
 
 struct vma {
@@ -70,6 +92,7 @@ struct vmspace {
 #define FAULT_SEGV_MAPERR 1 /* no region there */
 #define FAULT_SEGV_ACCERR 2 /* region forbids the access */
 #define FAULT_OOM 3         /* no memory for the page */
+#define FAULT_SIGBUS 4      /* a file mapping past the end of its file, or its file is gone */
 
 #define FAULT_WRITE 0x1
 #define FAULT_EXEC 0x2
@@ -84,7 +107,7 @@ struct vmspace *vmspace_fork(struct vmspace *parent);
 /* Switches the CPU to vs (NULL: kernel tables only). */
 void vmspace_activate(struct vmspace *vs);
 
-/* Handles a fault at addr; returns 0 or FAULT_*. */
+/* Handles a fault at addr; returns 0 or FAULT_*. May sleep (file pages). */
 int vmspace_fault(struct vmspace *vs, uint64_t addr, unsigned access);
 
 /*
@@ -108,7 +131,20 @@ bool vmspace_range_ok(struct vmspace *vs, uint64_t addr, uint64_t len, unsigned 
 
 struct vm_object *vm_object_anon(uint64_t size);
 struct vm_object *vm_object_data(const void *data, uint64_t size);
+/* Physical memory [phys, phys + size) mapped as is (uncached: device memory). */
+struct vm_object *vm_object_phys(uint64_t phys, uint64_t size, bool uncached);
+/* An object of `size` bytes whose pages ops->fill provides; ops->release(o) at the last put. */
+struct vm_object *vm_object_file(const struct vm_object_ops *ops, void *source, uint64_t size);
+/* Gives an anonymous object the page at index (the object takes the reference); false if taken. */
+bool vm_object_set_page(struct vm_object *o, uint64_t index, uint64_t pa);
 void vm_object_put(struct vm_object *o);
+/* Takes a reference unless the object is already being freed; false then. */
+bool vm_object_tryget(struct vm_object *o);
+/* A FILE object forgets its pages with index in [first, end) (fetched again on the next fault). */
+void vm_object_drop_pages(struct vm_object *o, uint64_t first, uint64_t end);
+/* Removes vs's page-table entries for pages of object o with index in [first, end), in every
+ * region mapping it (private copies of them too, as Linux's truncation does), and flushes the TLBs. */
+void vmspace_zap_object(struct vmspace *vs, struct vm_object *o, uint64_t first, uint64_t end);
 
 /* Is a page present at addr (mincore)? */
 bool vmspace_page_resident(struct vmspace *vs, uint64_t addr);

@@ -39,7 +39,7 @@ static int reject(const char **why, const char *reason)
 	return -ENOEXEC;
 }
 
-int elf_parse(const void *data, size_t size, struct elf_info *out, const char **why)
+int elf_parse(const void *data, size_t size, uint64_t file_size, struct elf_info *out, const char **why)
 {
 	const uint8_t *bytes = data;
 	struct elf64_ehdr eh;
@@ -94,7 +94,7 @@ int elf_parse(const void *data, size_t size, struct elf_info *out, const char **
 				return reject(why, "too many loadable segments");
 			if (ph.filesz > ph.memsz)
 				return reject(why, "segment file size exceeds its memory size");
-			if (ph.offset > size || ph.filesz > size - ph.offset)
+			if (ph.offset > file_size || ph.filesz > file_size - ph.offset)
 				return reject(why, "segment beyond the end of the file");
 			if ((ph.vaddr & (PAGE - 1)) != (ph.offset & (PAGE - 1)))
 				return reject(why, "segment offset and address not congruent");

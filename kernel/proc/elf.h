@@ -43,7 +43,12 @@ struct elf_info {
 	bool exec_stack;
 };
 
-/* Parses and validates; returns 0 or -ENOEXEC with *why set to a short reason. */
-int elf_parse(const void *data, size_t size, struct elf_info *out, const char **why);
+/*
+ * Parses and validates; returns 0 or -ENOEXEC with *why set to a short reason.
+ * data holds the first size bytes of a file of file_size bytes (size <=
+ * file_size): the headers and the interpreter's name must lie in them, the
+ * segments in the whole file.
+ */
+int elf_parse(const void *data, size_t size, uint64_t file_size, struct elf_info *out, const char **why);
 
 #endif

@@ -4,6 +4,12 @@
  * PT_INTERP interpreter when present), and "#!" scripts. Everything that can
  * fail is done before the point of no return, so a failed execve leaves the
  * caller untouched.
+ *
+ * Programs come from the I/O server: the file is opened for execution (the
+ * server refuses writers while it is open: ETXTBSY), its headers are read,
+ * and its segments are mapped from the server's own file pages, copied only
+ * when written. The one exception is the I/O server itself, loaded from the
+ * boot initramfs archive before any file service exists.
  */
 #include "proc/exec.h"
 
@@ -14,8 +20,9 @@
 #include "asm/thread.h"
 #include "asm/trap.h"
 #include "core/random.h"
+#include "core/initrd.h"
 #include "fd/file.h"
-#include "fd/initramfs.h"
+#include "fd/remote.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -32,6 +39,7 @@
 #define ARGS_INITIAL 16384
 #define SCRIPT_DEPTH_MAX 4          /* nested #! interpreters (Linux BINPRM_MAX_RECURSION) */
 #define SCRIPT_LINE_MAX 256
+#define EXEC_HEAD_MAX (64u * 1024) /* headers and #! lines must lie in the first 64 KiB */
 #define STACK_INITIAL (128 * 1024)
 #define STACK_GUARD 4096
 #define ET_DYN_BASE 0x555555554000ull /* Linux ELF_ET_DYN_BASE for x86-64 */
@@ -149,38 +157,86 @@ const char *exec_error_name(int err)
 
 /* ---------------------------------------------------------------- finding the file */
 
+/* An executable: a server file, or an image in the initramfs archive (the I/O server's). */
 struct exec_file {
-	const uint8_t *data;
+	struct file *file;    /* a reference; NULL for an archive image */
+	const uint8_t *data;  /* the first head_len bytes (the whole image from the archive) */
+	uint8_t *head;        /* kmalloc'd copy of the head of a server file */
+	uint64_t head_len;
 	uint64_t size;
+	char *path;           /* its absolute path (kmalloc'd), for /proc/<pid>/exe */
 };
 
-static int open_executable(const char *path, struct exec_file *out)
+static void exec_file_put(struct exec_file *f)
 {
-	struct process *p = current_process();
-	struct ifs_node *cwd = NULL, *n;
+	if (f->file != NULL)
+		file_put(f->file);
+	kfree(f->head);
+	kfree(f->path);
+	memset(f, 0, sizeof(*f));
+}
 
-	if (path[0] == '\0')
-		return -ENOENT;
-	if (path[0] != '/' && initramfs_lookup(NULL, p->fs->cwd, true, &cwd) != 0)
-		return -ENOENT;
-	int err = initramfs_lookup(cwd, path, true, &n);
+static int open_from_archive(const char *path, struct exec_file *out)
+{
+	const void *data;
+	size_t size;
+	uint32_t mode;
+	int err = initrd_find(path, &data, &size, &mode);
+
 	if (err != 0)
 		return err;
-	if (!ifs_is_reg(n) || (n->mode & 0111) == 0)
+	if ((mode & 0111) == 0)
 		return -EACCES;
-	out->data = n->data;
-	out->size = n->size;
+	out->data = data;
+	out->head_len = out->size = size;
+	out->path = kstrdup(path);
+	return out->path != NULL ? 0 : -ENOMEM;
+}
+
+static int open_executable(const char *path, bool from_archive, struct exec_file *out)
+{
+	struct kstat st;
+
+	exec_file_put(out);
+	if (path[0] == '\0')
+		return -ENOENT;
+	if (from_archive)
+		return open_from_archive(path, out);
+	int err = path_open_kernel(path, O_RDONLY | TERN_O_EXEC, &out->file);
+	if (err != 0)
+		return err;
+	if (!file_is_remote(out->file) || out->file->ops->stat == NULL ||
+	    out->file->ops->stat(out->file, &st) != 0 || (st.mode & S_IFMT) != S_IFREG) {
+		exec_file_put(out);
+		return -EACCES;
+	}
+	out->size = st.size;
+	out->head_len = st.size < EXEC_HEAD_MAX ? st.size : EXEC_HEAD_MAX;
+	out->head = kmalloc(out->head_len + 1);
+	out->path = kmalloc(PATH_MAX);
+	if (out->head == NULL || out->path == NULL) {
+		exec_file_put(out);
+		return -ENOMEM;
+	}
+	int64_t n = remote_read_kernel(out->file, out->head, out->head_len, 0);
+	if (n < 0 || (uint64_t)n != out->head_len) {
+		exec_file_put(out);
+		return n < 0 ? (int)n : -EIO;
+	}
+	out->data = out->head;
+	if (remote_getpath(out->file, out->path, PATH_MAX) < 0)
+		strlcpy(out->path, path, PATH_MAX);
 	return 0;
 }
 
 /* "#!interpreter [arg]": fills interp and arg from the first line; false if not a script. */
 static bool parse_script(const struct exec_file *f, char *interp, char *arg, size_t cap)
 {
-	if (f->size < 3 || f->data[0] != '#' || f->data[1] != '!')
+	if (f->head_len < 3 || f->data[0] != '#' || f->data[1] != '!')
 		return false;
 	char line[SCRIPT_LINE_MAX];
 	size_t n = 0;
-	for (size_t i = 2; i < f->size && f->data[i] != '\n' && n < sizeof(line) - 1; i++)
+	for (size_t i = 2; i < f->head_len && f->data[i] != '\n' && n < sizeof(line) - 1; i++)
 		line[n++] = (char)f->data[i];
 	line[n] = '\0';
 	char *s = line;
@@ -233,9 +289,19 @@ static int map_image(struct vmspace *vs, const struct exec_file *f, const struct
 		uint64_t file_start = s->offset & ~(PAGE_SIZE - 1);
 		struct vm_object *obj = NULL;
 		if (s->filesz > 0) {
-			obj = vm_object_data(f->data + file_start, s->offset - file_start + s->filesz);
+			uint64_t bytes = s->offset - file_start + s->filesz;
+			if (f->file != NULL)
+				obj = f->file->ops->mmap_object(f->file, file_start, (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1),
+							       false);
+			else
+				obj = vm_object_data(f->data + file_start, bytes);
 			if (obj == NULL)
 				return -ENOMEM;
+			if (f->file != NULL) {
+				/* The object reads whole file pages: past the segment's file bytes it must be zeros
+				 * (.bss that shares a page with .data), so it is cut to the segment. */
+				obj->size = bytes;
+			}
 		}
 		int64_t r = vmspace_map(vs, start, end - start, segment_prot(s->flags), 0, obj, 0, true, false);
 		vm_object_put(obj);
@@ -285,7 +351,7 @@ static int load_program(struct vmspace *vs, struct image *main, struct image *in
 }
 
 static int build_stack(struct vmspace *vs, const struct exec_args *a, const char *execfn, const struct image *main,
-		       const struct image *interp, bool has_interp, uint64_t *sp_out)
+		       const struct image *interp, bool has_interp, struct exec_stack_layout *layout)
 {
 	struct process *p = current_process();
 	const char **argv = kmalloc((a->argc + a->envc + 2) * sizeof(char *));
@@ -344,12 +410,10 @@ static int build_stack(struct vmspace *vs, const struct exec_args *a, const char
 	uint8_t *buf = kmalloc(buf_size);
 	if (buf == NULL)
 		goto out;
-	uint64_t sp;
-	err = exec_stack_build(buf, buf_size, top, s, &sp);
+	err = exec_stack_build(buf, buf_size, top, s, layout);
 	if (err == 0)
-		err = vmspace_write(vs, sp, buf + (sp - (top - buf_size)), top - sp);
+		err = vmspace_write(vs, layout->sp, buf + (layout->sp - (top - buf_size)), top - layout->sp);
 	kfree(buf);
-	*sp_out = sp;
 out:
 	kfree(argv);
 	kfree(s);
@@ -405,36 +469,53 @@ static void set_name_from_path(struct process *p, const char *path)
 	strlcpy(current_thread()->name, base, sizeof(current_thread()->name));
 }
 
-static int commit(struct vmspace *vs, const char *path, uint64_t entry, uint64_t sp)
+static int commit(struct vmspace *vs, const char *path, uint64_t entry, const struct exec_stack_layout *layout,
+		  char *exe_path)
 {
 	struct thread *t = current_thread();
 	struct process *p = t->proc;
 
 	kill_other_threads(p);
-	/* Descriptor table and handlers stop being shared with anyone else. */
+	/* Descriptor table and handlers stop being shared with anyone else. Every swap below
+	 * happens under the tree lock: other processes (/proc, a parent's signals) read them under it. */
+	uint64_t tree;
 	if (p->fds->refs > 1) {
 		struct fd_table *copy = fd_table_copy(p->fds);
 		if (copy == NULL)
 			return -ENOMEM;
+		tree = spin_lock_irqsave(&proc_tree_lock);
 		struct fd_table *old = p->fds;
 		p->fds = copy;
+		spin_unlock_irqrestore(&proc_tree_lock, tree);
 		fd_table_put(old);
 	}
 	if (p->sighand->refs > 1) {
 		struct sighand *copy = sighand_copy(p->sighand);
 		if (copy == NULL)
 			return -ENOMEM;
+		tree = spin_lock_irqsave(&proc_tree_lock);
 		struct sighand *old = p->sighand;
 		p->sighand = copy;
+		spin_unlock_irqrestore(&proc_tree_lock, tree);
 		sighand_put(old);
 	}
 	struct vmspace *old_vm = p->vm;
+	char *old_exe_path = p->exe_path;
+	tree = spin_lock_irqsave(&proc_tree_lock);
 	p->vm = vs;
+	p->arg_start = layout->arg_start;
+	p->arg_end = layout->arg_end;
+	p->env_start = layout->env_start;
+	p->env_end = layout->env_end;
+	p->exe_path = exe_path;
+	spin_unlock_irqrestore(&proc_tree_lock, tree);
 	vmspace_activate(vs);
 	vmspace_put(old_vm);
+	kfree(old_exe_path);
 	proc_release_vfork_parent(p);
 
 	p->did_exec = true;
+	p->caps = 0; /* rights belong to the program the kernel started, not to what it runs */
 	fd_close_on_exec(p->fds);
 	sighand_reset_for_exec(p->sighand);
 	set_name_from_path(p, path);
@@ -452,32 +533,39 @@ static int commit(struct vmspace *vs, const char *path, uint64_t entry, uint64_t
 	struct trap_frame *f = t->arch.user_frame;
 	memset(f, 0, sizeof(*f));
 	f->rip = entry;
-	f->rsp = sp;
+	f->rsp = layout->sp;
 	f->rflags = RFLAGS_USER_DEFAULT;
 	f->cs = SEL_USER_CODE | 3;
 	f->ss = SEL_USER_DATA | 3;
 	return 0;
 }
 
-static int exec_common(const char *path, struct exec_args *a)
+static void image_free(struct image *img)
+{
+	if (img != NULL)
+		exec_file_put(&img->file);
+	kfree(img);
+}
+
+static int exec_common(const char *path, struct exec_args *a, bool from_archive)
 {
 	char interp_path[SCRIPT_LINE_MAX], interp_arg[SCRIPT_LINE_MAX];
-	char current_path[SCRIPT_LINE_MAX + 1];
+	char *current_path = kmalloc(PATH_MAX);
 	struct image *main = kzalloc(sizeof(*main)), *interp = kzalloc(sizeof(*interp));
 	const char *why = NULL;
 	int err;
 
-	if (main == NULL || interp == NULL) {
+	if (main == NULL || interp == NULL || current_path == NULL) {
 		err = -ENOMEM;
 		goto out;
 	}
-	if (strlen(path) > SCRIPT_LINE_MAX) {
+	if (strlen(path) >= PATH_MAX) {
 		err = -ENAMETOOLONG;
 		goto out;
 	}
-	strlcpy(current_path, path, sizeof(current_path));
+	strlcpy(current_path, path, PATH_MAX);
 	for (int depth = 0;; depth++) {
-		err = open_executable(current_path, &main->file);
+		err = open_executable(current_path, from_archive, &main->file);
 		if (err != 0)
 			goto out;
 		if (!parse_script(&main->file, interp_path, interp_arg, sizeof(interp_path)))
@@ -503,18 +591,18 @@ static int exec_common(const char *path, struct exec_args *a)
 		na.envc = a->envc;
 		args_free(a);
 		*a = na;
-		strlcpy(current_path, interp_path, sizeof(current_path));
+		strlcpy(current_path, interp_path, PATH_MAX);
 	}
-	err = elf_parse(main->file.data, main->file.size, &main->elf, &why);
+	err = elf_parse(main->file.data, main->file.head_len, main->file.size, &main->elf, &why);
 	if (err != 0)
 		goto out;
 	if (main->elf.has_interp) {
-		err = open_executable(main->elf.interp, &interp->file);
+		err = open_executable(main->elf.interp, from_archive, &interp->file);
 		if (err == -EACCES)
 			err = -ENOENT;
 		if (err != 0)
 			goto out;
-		err = elf_parse(interp->file.data, interp->file.size, &interp->elf, &why);
+		err = elf_parse(interp->file.data, interp->file.head_len, interp->file.size, &interp->elf, &why);
 		if (err == 0 && (interp->elf.type != ELF_ET_DYN || interp->elf.has_interp))
 			err = -ENOEXEC;
 		if (err != 0)
@@ -525,21 +613,25 @@ static int exec_common(const char *path, struct exec_args *a)
 		err = -ENOMEM;
 		goto out;
 	}
-	uint64_t entry = 0, sp = 0;
+	uint64_t entry = 0;
+	struct exec_stack_layout layout;
 	err = load_program(vs, main, interp, main->elf.has_interp, &entry);
 	if (err == 0)
-		err = build_stack(vs, a, path, main, interp, main->elf.has_interp, &sp);
+		err = build_stack(vs, a, path, main, interp, main->elf.has_interp, &layout);
 	if (err == 0)
-		err = commit(vs, path, entry, sp);
-	if (err != 0)
+		err = commit(vs, path, entry, &layout, main->file.path);
+	if (err == 0)
+		main->file.path = NULL; /* the process keeps it */
+	else
 		vmspace_put(vs);
 out:
-	kfree(main);
-	kfree(interp);
+	image_free(main);
+	image_free(interp);
+	kfree(current_path);
 	return err;
 }
 
-int exec_kernel(const char *path, const char *const argv[], const char *const envp[])
+int exec_kernel(const char *path, const char *const argv[], const char *const envp[], bool from_archive)
 {
 	struct exec_args a = {0};
 	int err = 0;
@@ -549,7 +641,7 @@ int exec_kernel(const char *path, const char *const argv[], const char *const en
 	for (size_t i = 0; envp[i] != NULL && err == 0; i++, a.envc++)
 		err = args_push(&a, envp[i], strlen(envp[i]));
 	if (err == 0)
-		err = exec_common(path, &a);
+		err = exec_common(path, &a, from_archive);
 	args_free(&a);
 	return err;
 }
@@ -567,7 +659,7 @@ long sys_execve_common(const char *path, uint64_t uargv, uint64_t uenvp)
 	if (err == 0)
 		err = args_copy_user(&a, uenvp, &a.envc);
 	if (err == 0)
-		err = exec_common(path, &a);
+		err = exec_common(path, &a, false);
 	args_free(&a);
 	return err;
 }

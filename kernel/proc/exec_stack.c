@@ -45,7 +45,7 @@ static uint64_t push_string(struct builder *b, const char *s)
 }
 
 int exec_stack_build(uint8_t *buf, size_t buf_size, uint64_t stack_top, const struct exec_stack_args *a,
-		     uint64_t *sp_out)
+		     struct exec_stack_layout *out)
 {
 	struct builder b = {buf, buf_size, stack_top, stack_top, 0};
 	uint64_t zero = 0;
@@ -53,6 +53,7 @@ int exec_stack_build(uint8_t *buf, size_t buf_size, uint64_t stack_top, const st
 	push_bytes(&b, &zero, sizeof(zero)); /* an end marker above everything, as Linux has */
 	uint64_t execfn = push_string(&b, a->execfn);
 	uint64_t platform = push_string(&b, a->platform);
+	uint64_t env_end = b.sp;
 	/* Pushed last-first, the strings lie in order in memory, each right after the previous. */
 	for (size_t i = a->envc; i-- > 0;)
 		push_string(&b, a->envp[i]);
@@ -104,6 +105,10 @@ int exec_stack_build(uint8_t *buf, size_t buf_size, uint64_t stack_top, const st
 	PUT(AT_NULL);
 	PUT(0);
 #undef PUT
-	*sp_out = sp;
+	out->sp = sp;
+	out->arg_start = arg_strings;
+	out->arg_end = env_strings;
+	out->env_start = env_strings;
+	out->env_end = env_end;
 	return 0;
 }

@@ -49,13 +49,19 @@ struct exec_stack_args {
 	size_t nauxv;
 };
 
+/* Where things went: the initial stack pointer and the argument and environment strings. */
+struct exec_stack_layout {
+	uint64_t sp;                 /* 16-byte aligned */
+	uint64_t arg_start, arg_end; /* argv strings, NULs included (Linux mm->arg_start/arg_end) */
+	uint64_t env_start, env_end;
+};
+
 /*
  * Lays the stack out in buf, whose last byte is at user address stack_top - 1.
- * On success returns 0 and the initial stack pointer (16-byte aligned);
- * -E2BIG if it does not fit in buf_size bytes.
+ * Returns 0 and fills *out; -E2BIG if it does not fit in buf_size bytes.
  */
 int exec_stack_build(uint8_t *buf, size_t buf_size, uint64_t stack_top, const struct exec_stack_args *args,
-		     uint64_t *sp_out);
+		     struct exec_stack_layout *out);
 
 /* Bytes exec_stack_build needs for these arguments (an upper bound). */
 size_t exec_stack_size(const struct exec_stack_args *args);

@@ -55,13 +55,7 @@ static struct process *new_process(struct process *parent, uint64_t flags)
 	if (flags & CLONE_FS) {
 		__atomic_add_fetch(&p->fs->refs, 1, __ATOMIC_RELAXED);
 	} else {
-		p->fs = fs_context_create();
-		if (p->fs != NULL) {
-			spin_lock(&parent->fs->lock);
-			memcpy(p->fs->cwd, parent->fs->cwd, sizeof(p->fs->cwd));
-			p->fs->umask = parent->fs->umask;
-			spin_unlock(&parent->fs->lock);
-		}
+		p->fs = fs_context_copy(parent->fs);
 	}
 	p->sighand = parent->sighand;
 	if (flags & CLONE_SIGHAND)
@@ -83,6 +77,13 @@ static struct process *new_process(struct process *parent, uint64_t flags)
 	memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
 	p->pgid = parent->pgid;
 	p->sid = parent->sid;
+	/* A child runs the same program: same rights, arguments and path until it execs. */
+	p->caps = parent->caps;
+	p->arg_start = parent->arg_start;
+	p->arg_end = parent->arg_end;
+	p->env_start = parent->env_start;
+	p->env_end = parent->env_end;
+	p->exe_path = parent->exe_path != NULL ? kstrdup(parent->exe_path) : NULL;
 	p->exit_signal = (int)(flags & CLONE_SIGNAL_MASK);
 	if (p->exit_signal > NSIG)
 		p->exit_signal = 0;
@@ -95,6 +96,7 @@ static void free_unstarted_process(struct process *p)
 	fd_table_put(p->fds);
 	fs_context_put(p->fs);
 	sighand_put(p->sighand);
+	kfree(p->exe_path);
 	kfree(p);
 }
 

@@ -19,6 +19,7 @@
 #include "mm/vmspace.h"
 #include "proc/exec.h"
 #include "proc/futex.h"
+#include "ipc/server.h"
 #include "sched/sched.h"
 
 #define PID_MAX 32768
@@ -66,6 +67,14 @@ int pid_alloc(void)
 	}
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	return -EAGAIN;
+}
+
+int proc_last_pid(void)
+{
+	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	int pid = last_pid;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	return pid;
 }
 
 /* Caller holds proc_tree_lock. */
@@ -140,15 +149,33 @@ struct fs_context *fs_context_create(void)
 		return NULL;
 	fs->refs = 1;
 	spin_init(&fs->lock, "fs");
-	strlcpy(fs->cwd, "/", sizeof(fs->cwd));
+	fs->cwd = NULL;
 	fs->umask = 022;
+	return fs;
+}
+
+struct fs_context *fs_context_copy(struct fs_context *src)
+{
+	struct fs_context *fs = fs_context_create();
+
+	if (fs == NULL)
+		return NULL;
+	spin_lock(&src->lock);
+	fs->cwd = src->cwd;
+	if (fs->cwd != NULL)
+		file_get(fs->cwd);
+	fs->umask = src->umask;
+	spin_unlock(&src->lock);
 	return fs;
 }
 
 void fs_context_put(struct fs_context *fs)
 {
-	if (fs != NULL && __atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		kfree(fs);
+	if (fs == NULL || __atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	if (fs->cwd != NULL)
+		file_put(fs->cwd);
+	kfree(fs);
 }
 
 /* ---------------------------------------------------------------- creation */
@@ -210,26 +237,34 @@ static void init_thread_main(void *arg)
 	for (unsigned i = 0; i < kernel_options.nenv; i++)
 		envp[3 + i] = kernel_options.init_env[i];
 	t->kernel_only = false;
-	int err = exec_kernel(path, argv, envp);
+	int err = exec_kernel(path, argv, envp, false);
 	if (err != 0)
 		panic("cannot start init %s: error %d (%s)", path, -err, exec_error_name(err));
 	arch_enter_user(t->arch.user_frame);
 }
 
-void proc_start_init(const char *path)
+void proc_boot_init(void)
 {
 	pid_hash_init();
 	futex_init();
+	/* PID 1 is init's even though the I/O server starts first. */
+	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	pid_used[0] |= 1u << 1;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+}
+
+struct process *proc_start_first(const char *name, int pid, void (*entry)(void *), void *arg)
+{
 	struct process *p = process_alloc();
-	struct thread *t = thread_create_kernel("init", init_thread_main, (void *)path);
+	struct thread *t = thread_create_kernel(name, entry, arg);
 	if (p == NULL || t == NULL)
-		panic("no memory for init");
+		panic("no memory for %s", name);
 	p->fds = fd_table_create();
 	p->fs = fs_context_create();
 	p->sighand = sighand_create();
 	p->vm = vmspace_create();
 	if (p->fds == NULL || p->fs == NULL || p->sighand == NULL || p->vm == NULL || !fpu_alloc(t))
-		panic("no memory for init");
+		panic("no memory for %s", name);
 	default_limits(p);
 	/* fds 0, 1, 2: the console, as Linux's init gets /dev/console. */
 	struct file *console = tty_open_console(O_RDWR);
@@ -239,20 +274,27 @@ void proc_start_init(const char *path)
 		fd_install(p->fds, console, fd, false, FD_DEFAULT_MAX);
 	file_put(console);
 
-	t->tid = pid_alloc();
-	KASSERT(t->tid == 1);
+	t->tid = pid;
 	p->pid = p->pgid = p->sid = t->tid;
 	p->leader = t;
-	strlcpy(p->name, "init", sizeof(p->name));
+	strlcpy(p->name, name, sizeof(p->name));
 	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
 	list_push_back(&proc_all, &p->all_link);
 	if (!proc_attach_thread(p, t))
-		panic("no memory for init");
+		panic("no memory for %s", name);
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	t->arch.user_frame = (struct trap_frame *)(t->stack.top - sizeof(struct trap_frame));
+	return p;
+}
+
+void proc_start_init(const char *path)
+{
+	struct process *p = proc_start_first("init", 1, init_thread_main, (void *)path);
+	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
 	init_process = p;
 	spin_unlock_irqrestore(&proc_tree_lock, flags);
 	tty_set_controlling(p->sid, p->pgid);
-	t->arch.user_frame = (struct trap_frame *)(t->stack.top - sizeof(struct trap_frame));
-	sched_start(t);
+	sched_start(p->leader);
 }
 
 /* ---------------------------------------------------------------- CPU time */
@@ -349,6 +391,8 @@ static void process_exit(struct thread *t, struct process *p)
 {
 	timer_cancel(&p->real_timer);
 	proc_release_vfork_parent(p);
+	if (proc_is_io_server(p))
+		io_server_died(p);
 	if (p == init_process) {
 		int status = p->exit_code;
 		int code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
@@ -457,6 +501,7 @@ void proc_reap_locked(struct process *p)
 	pid_free(p->pid);
 	sighand_put(p->sighand);
 	signal_flush(p, ~0ull);
+	kfree(p->exe_path);
 	kfree(p);
 }
 
@@ -496,4 +541,36 @@ void proc_tick(uint64_t ns)
 		signal_send_process(p, SIGVTALRM, NULL);
 	if (itimer_expired(&p->prof_left_ns, p->prof_interval_ns, ns))
 		signal_send_process(p, SIGPROF, NULL);
+}
+
+/* ---------------------------------------------------------------- file truncation */
+
+void proc_zap_object(struct vm_object *o, uint64_t first, uint64_t end)
+{
+	unsigned count = 0, n = 0;
+	uint64_t flags = spin_lock_irqsave(&proc_tree_lock);
+	for (struct list_node *l = proc_all.next; l != &proc_all; l = l->next)
+		count++;
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	struct vmspace **spaces = kmalloc((count + 1) * sizeof(*spaces));
+	if (spaces == NULL)
+		return;
+	/* Each address space once, with a reference (p->vm changes only under the tree lock). */
+	flags = spin_lock_irqsave(&proc_tree_lock);
+	for (struct list_node *l = proc_all.next; l != &proc_all && n <= count; l = l->next) {
+		struct vmspace *vs = list_entry(l, struct process, all_link)->vm;
+		bool seen = vs == NULL;
+		for (unsigned i = 0; i < n && !seen; i++)
+			seen = spaces[i] == vs;
+		if (!seen) {
+			vmspace_get(vs);
+			spaces[n++] = vs;
+		}
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, flags);
+	for (unsigned i = 0; i < n; i++) {
+		vmspace_zap_object(spaces[i], o, first, end);
+		vmspace_put(spaces[i]);
+	}
+	kfree(spaces);
 }

@@ -31,10 +31,13 @@ struct thread;
 #define RLIMIT_COUNT 16
 
 /* Working directory (shared with CLONE_FS). */
+struct file;
+
+/* Working directory and umask, shared by CLONE_FS. */
 struct fs_context {
 	int refs;
-	struct spinlock lock;
-	char cwd[PATH_MAX];
+	struct spinlock lock; /* protects cwd and umask */
+	struct file *cwd;     /* a directory opened with O_PATH (an I/O server or /proc one); NULL: "/" */
 	unsigned umask;
 };
 
@@ -98,6 +101,12 @@ struct process {
 	uint64_t unknown_syscalls[8];  /* logged-once bitmap of -ENOSYS numbers */
 	bool child_subreaper;
 	bool did_exec;                 /* setpgid on a child that exec'd: EACCES */
+	bool posix_locks;              /* has taken fcntl record locks: closes must tell the server */
+	/* Set by execve, for /proc: where argv and envp strings are in the new image, and the
+	 * path the program was started from (kmalloc'd; NULL for kernel-started images). */
+	uint64_t arg_start, arg_end, env_start, env_end;
+	char *exe_path;
+	uint32_t caps;                 /* TERN_CAP_*: fixed when the process is started (include/tern/syscall.h) */
 	uint32_t flags;
 };
 
@@ -106,14 +115,28 @@ extern struct list_node proc_all; /* every process, by all_link (proc_tree_lock)
 
 static inline struct process *current_process(void);
 
-/* Creates PID 1 running path (from the initramfs) with the given arguments; panics on failure. */
+/* Sets up process bookkeeping (pids, futexes) before the first process. */
+void proc_boot_init(void);
+/*
+ * A process started by the kernel (no parent) with one thread that runs
+ * entry(arg) in the kernel, to exec its program; fds 0-2 are the console.
+ * Not yet scheduled: sched_start(p->leader). Panics when out of memory.
+ */
+struct process *proc_start_first(const char *name, int pid, void (*entry)(void *), void *arg);
+/* Creates and starts PID 1 running path (through the I/O server) with the command line's arguments. */
 void proc_start_init(const char *path);
+
+struct vm_object;
+/* Takes pages of o with index in [first, end) out of every process's address space (truncation). */
+void proc_zap_object(struct vm_object *o, uint64_t first, uint64_t end);
 
 /* Lookup by pid or tid; caller holds proc_tree_lock. */
 struct process *proc_find(int pid);
 struct thread *thread_find(int tid);
 int pid_alloc(void);
 void pid_free(int pid);
+/* The pid handed out last (/proc/loadavg). */
+int proc_last_pid(void);
 
 /* Thread group leader or init for orphans, etc. */
 struct process *proc_init_process(void);
@@ -167,6 +190,8 @@ __attribute__((noreturn)) void arch_enter_user(struct trap_frame *frame);
 
 /* The fs_context and its reference counting. */
 struct fs_context *fs_context_create(void);
+/* A copy for fork without CLONE_FS (the cwd is shared as a file reference). */
+struct fs_context *fs_context_copy(struct fs_context *src);
 void fs_context_put(struct fs_context *fs);
 
 #include "sched/thread.h"

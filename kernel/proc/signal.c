@@ -434,14 +434,22 @@ static void wait_while_stopped(struct process *p)
 	}
 }
 
+const char *signal_name(int sig)
+{
+	static const char *const names[] = {
+		[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
+		[SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",
+		[SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM", [SIGSYS] = "SIGSYS",
+	};
+	const char *name = sig > 0 && sig < (int)(sizeof(names) / sizeof(names[0])) ? names[sig] : NULL;
+	return name != NULL ? name : "signal";
+}
+
 static void report_fatal_fault(struct process *p, const struct siginfo *info, const struct trap_frame *f)
 {
-	static const char *const names[] = {[SIGSEGV] = "SIGSEGV", [SIGBUS] = "SIGBUS", [SIGILL] = "SIGILL",
-					    [SIGFPE] = "SIGFPE", [SIGTRAP] = "SIGTRAP"};
-	const char *name = info->signo < (int)(sizeof(names) / sizeof(names[0])) ? names[info->signo] : NULL;
-
 	pr_warn("tern: pid %d (%s) killed by %s at rip %#llx, fault address %#llx\n", p->pid, p->name,
-		name != NULL ? name : "signal", (unsigned long long)f->rip, (unsigned long long)info->fault.addr);
+		signal_name(info->signo), (unsigned long long)f->rip, (unsigned long long)info->fault.addr);
 }
 
 /* What a syscall interrupted by this signal returns, or whether it is restarted. */

@@ -75,6 +75,7 @@
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
 #define BUS_ADRALN 1
+#define BUS_ADRERR 2
 #define TRAP_BRKPT 1
 #define CLD_EXITED 1
 #define CLD_KILLED 2
@@ -150,6 +151,8 @@ int signal_send_group_locked(int pgid, int sig, const struct siginfo *info);
 
 /* True if the current thread has a signal to act on (or must exit or stop). */
 bool signal_pending_current(void);
+/* "SIGSEGV" and the like for the common signals; "signal" for the rest. */
+const char *signal_name(int sig);
 /* Signal state of the current thread from a fault: sends sig with the fault's info. */
 void signal_fault(int sig, int code, uint64_t addr);
 

@@ -4,6 +4,7 @@
 #include "core/panic.h"
 #include "lib/string.h"
 #include "mm/heap.h"
+#include "mm/scratch.h"
 #include "sched/sched.h"
 
 struct thread *thread_alloc(const char *name)
@@ -43,6 +44,7 @@ void thread_free(struct thread *t)
 	if (t->arch.fpu != NULL)
 		fpu_free(t);
 	kva_free_stack(&t->stack);
+	scratch_release(t);
 	kfree(t);
 }
 

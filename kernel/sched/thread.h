@@ -60,6 +60,8 @@ struct thread {
 	struct process *vfork_child;  /* while blocked in vfork (proc_tree_lock) */
 	void *wait_channel;           /* what it blocks on, for debugging */
 	int wake_reason;              /* WAKE_* : why a blocked thread was woken */
+	void *scratch;                /* mm/scratch.c: its system calls' path buffers */
+	uint8_t scratch_used;
 };
 
 #define WAKE_NORMAL 0

@@ -250,3 +250,8 @@ void x86_boot_main(uint32_t start_info_pa)
 		panic("boot: no memory for the boot thread");
 	call_on_stack(boot_idle->stack.top - sizeof(struct trap_frame), boot_continue);
 }
+
+const struct acpi_info *arch_acpi(void)
+{
+	return &acpi;
+}

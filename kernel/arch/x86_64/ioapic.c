@@ -101,7 +101,7 @@ unsigned ioapic_route_isa_irq(unsigned isa_irq, irq_handler_fn handler, void *ct
 		if (gsi < io->gsi_base || gsi >= io->gsi_base + io->count)
 			continue;
 		unsigned vector = VEC_IRQ_BASE + gsi;
-		if (vector >= VEC_IRQ_LIMIT)
+		if (vector >= VEC_MSI_BASE)
 			return 0;
 		trap_register(vector, handler, ctx);
 		uint32_t n = gsi - io->gsi_base;
@@ -111,4 +111,60 @@ unsigned ioapic_route_isa_irq(unsigned isa_irq, irq_handler_fn handler, void *ct
 		return vector;
 	}
 	return 0;
+}
+
+/* The I/O APIC and input serving gsi, or NULL. */
+static struct ioapic *ioapic_of(unsigned gsi, uint32_t *n)
+{
+	for (unsigned i = 0; i < nioapics; i++) {
+		struct ioapic *io = &ioapics[i];
+		if (gsi >= io->gsi_base && gsi < io->gsi_base + io->count) {
+			*n = gsi - io->gsi_base;
+			return io;
+		}
+	}
+	return NULL;
+}
+
+unsigned ioapic_route_gsi(unsigned gsi, irq_handler_fn handler, void *ctx)
+{
+	uint32_t n;
+	struct ioapic *io = ioapic_of(gsi, &n);
+	unsigned vector = VEC_IRQ_BASE + gsi;
+
+	if (io == NULL || vector >= VEC_MSI_BASE)
+		return 0;
+	/* PCI interrupts are level triggered. An input the MADT overrides says how it is wired;
+	 * one of the 16 legacy lines without an override is a PCI link through the PIIX
+	 * router (active high); the I/O APIC's own PCI inputs above 15 are active low. */
+	uint32_t polarity = gsi < 16 ? 0 : REDIR_ACTIVE_LOW;
+	for (size_t i = 0; acpi_tables != NULL && i < acpi_tables->noverrides; i++) {
+		if (acpi_tables->overrides[i].gsi == gsi) {
+			uint16_t f = acpi_tables->overrides[i].flags;
+			polarity = (f & ACPI_MPS_POLARITY_MASK) == ACPI_MPS_POLARITY_LOW ? REDIR_ACTIVE_LOW : 0;
+		}
+	}
+	trap_register(vector, handler, ctx);
+	ioapic_write(io, IOAPIC_REG_REDIR + 2 * n + 1, lapic_id() << 24);
+	ioapic_write(io, IOAPIC_REG_REDIR + 2 * n, vector | REDIR_LEVEL | polarity | REDIR_MASKED);
+	return vector;
+}
+
+void ioapic_mask_gsi(unsigned gsi, bool masked)
+{
+	uint32_t n;
+	struct ioapic *io = ioapic_of(gsi, &n);
+
+	if (io == NULL)
+		return;
+	uint32_t v = ioapic_read(io, IOAPIC_REG_REDIR + 2 * n);
+	ioapic_write(io, IOAPIC_REG_REDIR + 2 * n, masked ? v | REDIR_MASKED : v & ~REDIR_MASKED);
+}
+
+bool ioapic_gsi_routed(unsigned gsi)
+{
+	uint32_t n;
+	struct ioapic *io = ioapic_of(gsi, &n);
+
+	return io != NULL && (ioapic_read(io, IOAPIC_REG_REDIR + 2 * n) & 0xff) != 0;
 }

@@ -135,6 +135,10 @@ static void user_exception(struct trap_frame *f)
 		int r = user_page_fault(addr, access);
 		if (r == 0)
 			return;
+		if (r == FAULT_SIGBUS) {
+			sig = SIGBUS, code = BUS_ADRERR; /* a file mapping past the end of its file */
+			break;
+		}
 		sig = SIGSEGV;
 		code = r == FAULT_SEGV_ACCERR ? SEGV_ACCERR : SEGV_MAPERR;
 		break;

@@ -78,8 +78,11 @@ void pt_free_user_tables(uint64_t root, pt_free_fn free_page);
 
 /* PTE accessors for generic memory code (kernel/mm/vmspace.c). */
 #define PTE_SAVED (1ull << 10) /* software bit: not present, but the page stays (PROT_NONE) */
+/* Software bit: the frame is not the allocator's (device memory, the initramfs): never reference counted. */
+#define PTE_UNMANAGED (1ull << 9)
 static inline bool pte_present(uint64_t pte) { return (pte & PTE_PRESENT) != 0; }
 static inline bool pte_writable(uint64_t pte) { return (pte & PTE_WRITE) != 0; }
 static inline uint64_t pte_address(uint64_t pte) { return pte & PTE_ADDR_MASK; }
+static inline bool pte_unmanaged(uint64_t pte) { return (pte & PTE_UNMANAGED) != 0; }
 
 #endif

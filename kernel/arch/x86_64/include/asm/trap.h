@@ -29,6 +29,7 @@
 /* Device and IPI vectors. */
 #define VEC_PIC_BASE 0x20     /* the masked 8259s are moved here, out of the way */
 #define VEC_IRQ_BASE 0x30     /* I/O APIC GSI n -> VEC_IRQ_BASE + n */
+#define VEC_MSI_BASE 0xa0     /* MSI vectors for devices the I/O server drives: 0xa0-0xdf */
 #define VEC_IRQ_LIMIT 0xe0
 #define VEC_LAPIC_TIMER 0xf0
 #define VEC_IPI_RESCHEDULE 0xf1
