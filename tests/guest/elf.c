@@ -23,40 +23,18 @@
 
 static const char *self;
 
-/*
- * Runs execve(path, argv, envp) in a child. Describes the result in buf:
- * "errno=ENOEXEC" when execve failed (reported through a close-on-exec
- * pipe), else the child's wait status ("exited 42").
- */
-static const char *exec_result(const char *path, char *const argv[], char *const envp[], char *buf,
-			       size_t size, const struct rlimit *stack_limit)
+static void set_stack_limit(const void *limit)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		snprintf(buf, size, "pipe2 failed");
-		return buf;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		if (stack_limit != NULL)
-			setrlimit(RLIMIT_STACK, stack_limit);
-		syscall(SYS_execve, path, argv, envp);
-		int err = errno;
-		write(p[1], &err, sizeof(err));
-		_exit(127);
-	}
-	close(p[1]);
-	int err = 0;
-	ssize_t n = read_full(p[0], &err, sizeof(err));
-	close(p[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	if (n == (ssize_t)sizeof(err))
-		snprintf(buf, size, "errno=%s", errno_name(err));
-	else
-		wait_status_str(status, buf, size);
-	return buf;
+	setrlimit(RLIMIT_STACK, limit);
+}
+
+/* exec_result() (check.h) of execve(path, argv, envp), under stack_limit
+ * when it is not NULL. */
+static const char *exec_in_child(const char *path, char *const argv[], char *const envp[], char *buf, size_t size,
+				 const struct rlimit *stack_limit)
+{
+	return exec_result(AT_FDCWD, path, argv, envp, 0, stack_limit != NULL ? set_stack_limit : NULL, stack_limit,
+			   buf, size);
 }
 
 static void expect_exec(const char *path, const char *want)
@@ -64,7 +42,7 @@ static void expect_exec(const char *path, const char *want)
 	char buf[64];
 	char *argv[] = {(char *)path, NULL};
 	char *envp[] = {NULL};
-	check_str(exec_result(path, argv, envp, buf, sizeof(buf), NULL), want, "exec %s", path);
+	check_str(exec_in_child(path, argv, envp, buf, sizeof(buf), NULL), want, "exec %s", path);
 }
 
 static void test_images(void)
@@ -161,7 +139,7 @@ static void test_arguments(void)
 	args[1] = strdup("--report");
 	uint64_t h = hash_strings(env, hash_strings(args, 0xcbf29ce484222325ull));
 	out("expect: argc=2001 envc=500 hash=%016llx\n", (unsigned long long)h);
-	check_str(exec_result(self, args, env, buf, sizeof(buf), NULL), "exited 0", "exec with ~300 KiB of strings");
+	check_str(exec_in_child(self, args, env, buf, sizeof(buf), NULL), "exited 0", "exec with ~300 KiB of strings");
 	free_strings(args);
 	free_strings(env);
 
@@ -172,29 +150,29 @@ static void test_arguments(void)
 	big_ok[131071] = '\0';
 	char *argv_ok[] = {(char *)self, "--report", big_ok, NULL};
 	char *no_env[] = {NULL};
-	check_str(exec_result(self, argv_ok, no_env, buf, sizeof(buf), &stack8m), "exited 0",
+	check_str(exec_in_child(self, argv_ok, no_env, buf, sizeof(buf), &stack8m), "exited 0",
 		  "one 131071-byte argument");
 	char *big_bad = malloc(131073);
 	memset(big_bad, 'x', 131072);
 	big_bad[131072] = '\0';
 	char *argv_bad[] = {(char *)self, "--report", big_bad, NULL};
-	check_str(exec_result(self, argv_bad, no_env, buf, sizeof(buf), &stack8m), "errno=E2BIG",
+	check_str(exec_in_child(self, argv_bad, no_env, buf, sizeof(buf), &stack8m), "errno=E2BIG",
 		  "one 131072-byte argument");
 	char *env_bad[] = {big_bad, NULL};
-	check_str(exec_result(self, argv_ok, env_bad, buf, sizeof(buf), &stack8m), "errno=E2BIG",
+	check_str(exec_in_child(self, argv_ok, env_bad, buf, sizeof(buf), &stack8m), "errno=E2BIG",
 		  "one 131072-byte environment string");
 
 	/* In total, strings + pointers may use a quarter of RLIMIT_STACK (8 MiB here). */
 	char **many = make_strings(1 + 24, 100000, 'm', false); /* 2.4 MB */
 	many[0] = strdup(self);
-	check_str(exec_result(self, many, no_env, buf, sizeof(buf), &stack8m), "errno=E2BIG",
+	check_str(exec_in_child(self, many, no_env, buf, sizeof(buf), &stack8m), "errno=E2BIG",
 		  "2.4 MB of arguments with an 8 MiB stack limit");
 	free_strings(many);
 	many = make_strings(1 + 18, 100000, 'm', false); /* 1.8 MB */
 	many[0] = strdup(self);
 	free(many[1]);
 	many[1] = strdup("--report");
-	check_str(exec_result(self, many, no_env, buf, sizeof(buf), &stack8m), "exited 0",
+	check_str(exec_in_child(self, many, no_env, buf, sizeof(buf), &stack8m), "exited 0",
 		  "1.8 MB of arguments with an 8 MiB stack limit");
 	free_strings(many);
 	free(big_ok);
@@ -202,9 +180,9 @@ static void test_arguments(void)
 
 	/* NULL argv or envp count as empty lists (Linux >= 5.18 then passes
 	 * argv[0] = "" so that argc is never 0). */
-	check_str(exec_result(self, NULL, no_env, buf, sizeof(buf), NULL), "exited 0", "exec with argv = NULL");
+	check_str(exec_in_child(self, NULL, no_env, buf, sizeof(buf), NULL), "exited 0", "exec with argv = NULL");
 	char *argv_r[] = {(char *)self, "--report", NULL};
-	check_str(exec_result(self, argv_r, NULL, buf, sizeof(buf), NULL), "exited 0", "exec with envp = NULL");
+	check_str(exec_in_child(self, argv_r, NULL, buf, sizeof(buf), NULL), "exited 0", "exec with envp = NULL");
 }
 
 int main(int argc, char **argv, char **envp)

@@ -20,25 +20,10 @@
 static const char *ev_str(uint32_t ev)
 {
 	static char buf[96];
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} names[] = {{EPOLLIN, "EPOLLIN"}, {EPOLLPRI, "EPOLLPRI"}, {EPOLLOUT, "EPOLLOUT"},
-		     {EPOLLERR, "EPOLLERR"}, {EPOLLHUP, "EPOLLHUP"}, {EPOLLRDHUP, "EPOLLRDHUP"}};
-	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (ev & names[i].bit) {
-			if (buf[0] != '\0')
-				strcat(buf, "|");
-			strcat(buf, names[i].name);
-			ev &= ~names[i].bit;
-		}
-	}
-	if (ev != 0)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s0x%x", buf[0] ? "|" : "", ev);
-	if (buf[0] == '\0')
-		strcpy(buf, "0");
-	return buf;
+	static const struct bit_name names[] = {{EPOLLIN, "EPOLLIN"},   {EPOLLPRI, "EPOLLPRI"},
+						{EPOLLOUT, "EPOLLOUT"}, {EPOLLERR, "EPOLLERR"},
+						{EPOLLHUP, "EPOLLHUP"}, {EPOLLRDHUP, "EPOLLRDHUP"}};
+	return bits_str(ev, names, ARRAY_SIZE(names), buf, sizeof(buf));
 }
 
 static int add(int ep, int fd, uint32_t events, uint64_t data)

@@ -10,6 +10,7 @@
  * printed.
  */
 #include "check.h"
+#include "fsutil.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,76 +23,14 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* statx is not in musl 1.2.3: the UAPI layout. */
-struct statx_timestamp_raw {
-	int64_t tv_sec;
-	uint32_t tv_nsec;
-	int32_t reserved;
-};
-struct statx_raw {
-	uint32_t stx_mask, stx_blksize;
-	uint64_t stx_attributes;
-	uint32_t stx_nlink, stx_uid, stx_gid;
-	uint16_t stx_mode, pad1;
-	uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
-	struct statx_timestamp_raw stx_atime, stx_btime, stx_ctime, stx_mtime;
-	uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
-	uint64_t spare[14];
-};
-#ifndef STATX_BASIC_STATS
-#define STATX_BASIC_STATS 0x7ffu
-#endif
-
-static const char *type_name(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-		return "regular";
-	case S_IFDIR:
-		return "directory";
-	case S_IFLNK:
-		return "symlink";
-	case S_IFIFO:
-		return "fifo";
-	case S_IFCHR:
-		return "chardev";
-	default:
-		return "other";
-	}
-}
-
-/* "regular 0644 size=13 nlink=1" (size only for files and symlinks: a
- * directory's size depends on the file system). */
-static const char *describe(const struct stat *st)
-{
-	static char buf[96];
-	if (S_ISDIR(st->st_mode))
-		snprintf(buf, sizeof(buf), "%s %04o nlink=%lu", type_name(st->st_mode), (unsigned)(st->st_mode & 07777),
-			 (unsigned long)st->st_nlink);
-	else
-		snprintf(buf, sizeof(buf), "%s %04o size=%lld nlink=%lu", type_name(st->st_mode),
-			 (unsigned)(st->st_mode & 07777), (long long)st->st_size, (unsigned long)st->st_nlink);
-	return buf;
-}
-
 static void expect_stat(const char *path, const char *want)
 {
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		check_str(errno_name(errno), want, "stat %s", path);
-		return;
-	}
-	check_str(describe(&st), want, "stat %s", path);
+	check_str(describe_path(path, false), want, "stat %s", path);
 }
 
 static void expect_lstat(const char *path, const char *want)
 {
-	struct stat st;
-	if (lstat(path, &st) != 0) {
-		check_str(errno_name(errno), want, "lstat %s", path);
-		return;
-	}
-	check_str(describe(&st), want, "lstat %s", path);
+	check_str(describe_path(path, true), want, "lstat %s", path);
 }
 
 /* ---------------------------------------------------------------- open and read */
@@ -239,13 +178,13 @@ static void test_stat(void)
 	int fd = open("data/lines.txt", O_RDONLY);
 	struct stat fs;
 	CHECK_OK(fstat(fd, &fs), "fstat");
-	check_str(describe(&fs), "regular 0644 size=5000 nlink=1", "fstat");
+	check_str(describe_stat(&fs), "regular 0644 size=5000 nlink=1", "fstat");
 	CHECK_ERR(fstat(42, &fs), EBADF, "fstat of a closed fd");
 	int dfd = open("data/dir", O_RDONLY | O_DIRECTORY);
 	CHECK_OK(fstatat(dfd, "a.txt", &fs, 0), "newfstatat relative to a directory fd");
-	check_str(describe(&fs), "regular 0644 size=6 nlink=1", "data/dir/a.txt");
+	check_str(describe_stat(&fs), "regular 0644 size=6 nlink=1", "data/dir/a.txt");
 	CHECK_OK(fstatat(AT_FDCWD, "data/link", &fs, AT_SYMLINK_NOFOLLOW), "newfstatat AT_SYMLINK_NOFOLLOW");
-	check_str(describe(&fs), "symlink 0777 size=9 nlink=1", "data/link");
+	check_str(describe_stat(&fs), "symlink 0777 size=9 nlink=1", "data/link");
 	CHECK_OK(fstatat(fd, "", &fs, AT_EMPTY_PATH), "newfstatat AT_EMPTY_PATH on an fd");
 	check_long(fs.st_size, 5000, "size");
 	CHECK_ERR(fstatat(fd, "", &fs, 0), ENOENT, "empty path without AT_EMPTY_PATH");
@@ -274,66 +213,17 @@ static void test_stat(void)
 
 /* ---------------------------------------------------------------- getdents64 */
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static const char *dtype_name(unsigned char t)
-{
-	switch (t) {
-	case DT_REG:
-		return "reg";
-	case DT_DIR:
-		return "dir";
-	case DT_LNK:
-		return "lnk";
-	case DT_UNKNOWN:
-		return "unknown";
-	default:
-		return "other";
-	}
-}
-
-/* Lists a directory with getdents64 and a buffer of bufsize bytes; prints
- * the sorted "name(type)" list on one line. Returns the number of calls. */
+/* Lists a directory with getdents64 and a buffer of bufsize bytes into
+ * line as the sorted "name(type)" list. Returns the number of calls. */
 static int list_dir(const char *path, size_t bufsize, char *line, size_t linesize)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY);
-	char *buf = malloc(bufsize);
-	char *names[64];
-	int count = 0, calls = 0;
-	long n;
-	while ((n = syscall(SYS_getdents64, fd, buf, bufsize)) > 0) {
-		calls++;
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (void *)(buf + off);
-			if (count < 64) {
-				names[count] = malloc(strlen(d->d_name) + 16);
-				sprintf(names[count], "%s(%s)", d->d_name, dtype_name(d->d_type));
-				count++;
-			}
-			off += d->d_reclen;
-		}
-	}
-	qsort(names, (size_t)count, sizeof(names[0]), cmp_str);
+	struct dir_list list;
 	line[0] = '\0';
-	for (int i = 0; i < count; i++) {
-		if (i > 0)
-			strncat(line, " ", linesize - strlen(line) - 1);
-		strncat(line, names[i], linesize - strlen(line) - 1);
-		free(names[i]);
-	}
-	free(buf);
-	close(fd);
+	if (dir_read(path, bufsize, &list) != 0)
+		return 0;
+	dir_line(&list, false, line, linesize);
+	int calls = list.calls;
+	dir_free(&list);
 	return calls;
 }
 

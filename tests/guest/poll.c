@@ -25,27 +25,12 @@
 static const char *events_str(int ev)
 {
 	static char buf[128];
-	static const struct {
-		int bit;
-		const char *name;
-	} names[] = {{POLLIN, "POLLIN"},         {POLLPRI, "POLLPRI"},       {POLLOUT, "POLLOUT"},
-		     {POLLERR, "POLLERR"},       {POLLHUP, "POLLHUP"},       {POLLNVAL, "POLLNVAL"},
-		     {POLLRDNORM, "POLLRDNORM"}, {POLLRDBAND, "POLLRDBAND"}, {POLLWRNORM, "POLLWRNORM"},
-		     {POLLWRBAND, "POLLWRBAND"}, {POLLRDHUP, "POLLRDHUP"}};
-	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (ev & names[i].bit) {
-			if (buf[0] != '\0')
-				strcat(buf, "|");
-			strcat(buf, names[i].name);
-			ev &= ~names[i].bit;
-		}
-	}
-	if (ev != 0)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s0x%x", buf[0] ? "|" : "", ev);
-	if (buf[0] == '\0')
-		strcpy(buf, "0");
-	return buf;
+	static const struct bit_name names[] = {
+		{POLLIN, "POLLIN"},         {POLLPRI, "POLLPRI"},       {POLLOUT, "POLLOUT"},
+		{POLLERR, "POLLERR"},       {POLLHUP, "POLLHUP"},       {POLLNVAL, "POLLNVAL"},
+		{POLLRDNORM, "POLLRDNORM"}, {POLLRDBAND, "POLLRDBAND"}, {POLLWRNORM, "POLLWRNORM"},
+		{POLLWRBAND, "POLLWRBAND"}, {POLLRDHUP, "POLLRDHUP"}};
+	return bits_str((unsigned)ev, names, ARRAY_SIZE(names), buf, sizeof(buf));
 }
 
 /* poll() one fd for events with timeout; prints "<desc>: ret=N revents=...". */

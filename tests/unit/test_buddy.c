@@ -242,6 +242,38 @@ static void test_split_and_merge(void **state)
 	fixture_free(f);
 }
 
+/* A split block's pages are freed one by one, in any order, and merge back whole. */
+static void test_split_block_frees_page_by_page(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(BLOCK(BUDDY_MAX_ORDER));
+
+	add_range(f, 0, f->npages);
+	uint32_t p = alloc_checked(f, 4, 1);
+	assert_int_equal(buddy_split(&f->b, p, 4), BUDDY_OK);
+	/* Each page is now a block of its own: freeing the block as a whole is refused. */
+	assert_int_equal(buddy_free(&f->b, p, 4), BUDDY_ENOTALLOC);
+	for (unsigned i = 0; i < BLOCK(4); i += 2) {
+		free_checked(f, p + i + 1, 0);
+		validate(f);
+	}
+	for (unsigned i = 0; i < BLOCK(4); i += 2)
+		free_checked(f, p + i, 0);
+	assert_int_equal(buddy_free(&f->b, p, 0), BUDDY_EDOUBLEFREE);
+	assert_int_equal(f->b.free_pages, f->npages);
+	assert_int_equal(buddy_count_free_blocks(&f->b, BUDDY_MAX_ORDER), 1);
+	/* Only whole allocated blocks split. */
+	assert_int_equal(buddy_split(&f->b, 0, 0), BUDDY_ENOTALLOC);
+	uint32_t q = alloc_checked(f, 2, 2);
+	assert_int_equal(buddy_split(&f->b, q, 1), BUDDY_ENOTALLOC); /* not its order */
+	assert_int_equal(buddy_split(&f->b, q + 1, 2), BUDDY_EINVAL);  /* misaligned */
+	assert_int_equal(buddy_split(&f->b, q + 1, 0), BUDDY_ENOTALLOC);
+	assert_int_equal(buddy_split(&f->b, q, BUDDY_MAX_ORDER + 1), BUDDY_EINVAL);
+	free_checked(f, q, 2);
+	validate(f);
+	fixture_free(f);
+}
+
 static void test_exhaustion(void **state)
 {
 	(void)state;
@@ -496,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_empty_pool),
 		cmocka_unit_test(test_whole_max_blocks),
 		cmocka_unit_test(test_split_and_merge),
+		cmocka_unit_test(test_split_block_frees_page_by_page),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_unaligned_ranges),
 		cmocka_unit_test(test_holes),

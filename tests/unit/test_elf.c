@@ -217,7 +217,7 @@ static int parse_len(const struct image *im, size_t len, struct elf_info *info)
 	if (len > 0)
 		memcpy(copy, im->buf, len);
 	const char *why = NULL;
-	int rc = elf_parse(copy, len, info, &why);
+	int rc = elf_parse(copy, len, len, info, &why);
 	if (rc == 0)
 		check_info(copy, len, info);
 	else

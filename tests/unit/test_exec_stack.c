@@ -161,9 +161,23 @@ static int build(size_t size, uint64_t top, const struct exec_stack_args *a, uin
 	assert_true(buf != NULL || size == 0);
 	if (size > 0)
 		memset(buf, fill, size);
-	int rc = exec_stack_build(buf, size, top, a, sp);
-	if (rc == 0)
+	struct exec_stack_layout layout;
+	int rc = exec_stack_build(buf, size, top, a, &layout);
+	if (rc == 0) {
+		*sp = layout.sp;
 		check_stack(buf, size, top, a, *sp);
+		/* The string areas hold exactly the strings, NULs included. */
+		size_t arg_bytes = 0, env_bytes = 0;
+		for (size_t i = 0; i < a->argc; i++)
+			arg_bytes += strlen(a->argv[i]) + 1;
+		for (size_t i = 0; i < a->envc; i++)
+			env_bytes += strlen(a->envp[i]) + 1;
+		assert_int_equal(layout.arg_end - layout.arg_start, arg_bytes);
+		assert_int_equal(layout.env_end - layout.env_start, env_bytes);
+		assert_int_equal(layout.arg_end, layout.env_start);
+		if (a->argc > 0)
+			assert_memory_equal(buf + (layout.arg_start - (top - size)), a->argv[0], strlen(a->argv[0]) + 1);
+	}
 	else
 		assert_int_equal(rc, -E2BIG);
 	if (out != NULL)

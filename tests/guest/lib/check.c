@@ -6,11 +6,13 @@
  */
 #include "check.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -422,6 +424,65 @@ void probe_write(void *addr)
 void probe_exec(void *addr)
 {
 	((void (*)(void))addr)();
+}
+
+const char *exec_result(int dirfd, const char *path, char *const argv[], char *const envp[], int flags,
+			void (*prepare)(const void *), const void *arg, char *buf, size_t size)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(buf, size, "pipe2 failed");
+		return buf;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		if (prepare != NULL)
+			prepare(arg);
+		if (dirfd == AT_FDCWD && flags == 0)
+			syscall(SYS_execve, path, argv, envp);
+		else
+			syscall(SYS_execveat, dirfd, path, argv, envp, flags);
+		int err = errno;
+		write_full(p[1], &err, sizeof(err));
+		_exit(127);
+	}
+	close(p[1]);
+	int err = 0;
+	ssize_t n = pid > 0 ? read_full(p[0], &err, sizeof(err)) : -1;
+	close(p[0]);
+	int status = 0;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid < 0)
+		snprintf(buf, size, "fork failed");
+	else if (n == (ssize_t)sizeof(err))
+		snprintf(buf, size, "errno=%s", errno_name(err));
+	else
+		wait_status_str(status, buf, size);
+	return buf;
+}
+
+const char *bits_str(unsigned long value, const struct bit_name *names, size_t count, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < count; i++) {
+		if ((value & names[i].bit) == 0)
+			continue;
+		int n = snprintf(buf + len, size - len, "%s%s", len ? "|" : "", names[i].name);
+		if (n > 0 && (size_t)n < size - len)
+			len += (size_t)n;
+		value &= ~names[i].bit;
+	}
+	if (value != 0) {
+		int n = snprintf(buf + len, size - len, "%s0x%lx", len ? "|" : "", value);
+		if (n > 0 && (size_t)n < size - len)
+			len += (size_t)n;
+	}
+	if (len == 0)
+		snprintf(buf, size, "0");
+	return buf;
 }
 
 int64_t now_ns(void)

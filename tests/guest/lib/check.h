@@ -170,6 +170,26 @@ void probe_read(void *addr);
 void probe_write(void *addr);
 void probe_exec(void *addr);
 
+/*
+ * Runs a program in a forked child: prepare(arg) first when prepare is not
+ * NULL, then execve(path, argv, envp), or execveat(dirfd, path, argv, envp,
+ * flags) when dirfd is not AT_FDCWD or flags is not 0 (raw system calls).
+ * Describes the result in buf: "errno=ENOEXEC" when the exec failed
+ * (reported through a close-on-exec pipe), else the child's wait status
+ * ("exited 42"). Returns buf.
+ */
+const char *exec_result(int dirfd, const char *path, char *const argv[], char *const envp[], int flags,
+			void (*prepare)(const void *), const void *arg, char *buf, size_t size);
+
+/* Names for the bits of a flag word (poll events, epoll events...). */
+struct bit_name {
+	unsigned long bit;
+	const char *name;
+};
+/* The set bits of value as "NAME|NAME" in table order, any others as a
+ * trailing "|0x..", and "0" when none is set. Returns buf. */
+const char *bits_str(unsigned long value, const struct bit_name *names, size_t count, char *buf, size_t size);
+
 /* Monotonic time in nanoseconds. */
 int64_t now_ns(void);
 /* Sleeps this many milliseconds (nanosleep, restarted after signals). */
