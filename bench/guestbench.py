@@ -1,7 +1,7 @@
-"""Benchmarks measured inside the guest by one program: what bench/proc.py and smp.py share.
+"""Benchmarks measured inside the guest by one program: what bench/proc.py, smp.py and fs.py share.
 
 Such a benchmark boots one static musl program (bench/guest/procbench.c, smpbench.c,
-both built on bench/guest/benchlib.c) as init on Tern and as /init of the Linux baseline
+fsbench.c, all built on bench/guest/benchlib.c) as init on Tern and as /init of the Linux baseline
 guest. The program runs its benchmarks, prints
 
     PROG: start sysname=... pid=... reps=... ...

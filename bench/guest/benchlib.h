@@ -1,5 +1,5 @@
 /*
- * benchlib.h - what the in-guest benchmark programs (procbench.c, smpbench.c) share;
+ * benchlib.h - what the in-guest benchmark programs (procbench.c, smpbench.c, fsbench.c) share;
  * the code is in benchlib.c.
  *
  * Each program is one static musl binary that runs as a Tern program (init=/bench/NAME),
