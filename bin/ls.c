@@ -1,6 +1,7 @@
 /* ls [-l] [-a] [PATH...]: lists directories (sorted) or names files. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,9 +103,23 @@ int main(int argc, char **argv)
 	}
 	if (optind == argc)
 		return list(".");
+	/* As GNU ls: what is not a directory first, then each directory under a heading
+	 * when there are several operands. */
+	bool printed = false;
 	for (int i = optind; i < argc; i++) {
+		struct stat st;
+		if (stat(argv[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
+			status |= list(argv[i]);
+			printed = true;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		struct stat st;
+		if (stat(argv[i], &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
 		if (argc - optind > 1)
-			printf("%s:\n", argv[i]);
+			printf("%s%s:\n", printed ? "\n" : "", argv[i]);
+		printed = true;
 		status |= list(argv[i]);
 	}
 	return status;

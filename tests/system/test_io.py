@@ -16,6 +16,7 @@ def test_init_runs_on_files_the_server_serves():
     assert r.returncode == STATUS_OK
     assert "written" in r.output
     assert "/dev/null" in r.output
+    assert "/proc:" in r.output and "self" in r.output  # /proc is listed through the kernel
 
 
 @pytest.mark.parametrize("machine", ["pc", "microvm"])
