@@ -213,9 +213,12 @@ static void pipe_release(struct file *f)
 	if (file_writable(f))
 		p->writers--;
 	bool last = --p->refs == 0;
+	/* Read before unlocking: once the mutex is free, the other end's release may free
+	 * an unnamed pipe (a FIFO stays until fifo_opens says so). */
+	bool named = p->named;
 	wake_up_all(&p->wait);
 	mutex_unlock(&p->mutex);
-	if (p->named) {
+	if (named) {
 		/* A FIFO goes when its last end closes; a new open may have found it meanwhile. */
 		uint64_t flags = spin_lock_irqsave(&fifo_lock);
 		last = --p->fifo_opens == 0;
