@@ -113,11 +113,13 @@ static struct slab *slab_create(unsigned c)
 /* Checks that a free object's payload still holds the poison (no use after free). */
 static void check_poison(const char *obj, size_t sz)
 {
+	/* A freed object's canary_head holds where it was freed (kfree's caller). */
+	uint64_t freed_by = ((const struct obj_header *)(const void *)obj)->canary_head;
 	for (size_t i = sizeof(struct obj_header) + sizeof(void *); i < sz; i++) {
 		if ((unsigned char)obj[i] != POISON_BYTE) {
 			/* Name the first changed byte (offset into the object, 8 bytes there): it tells
 			 * which field of which structure was written after the free. */
-			static char what[96] = "write to freed memory (use after free) at +0x";
+			static char what[128] = "write to freed memory (use after free) at +0x";
 			static const char hex[] = "0123456789abcdef";
 			size_t off = i - sizeof(struct obj_header), at = 45, word = i & ~(size_t)7;
 			for (int shift = 12; shift >= 0; shift -= 4)
@@ -127,6 +129,11 @@ static void check_poison(const char *obj, size_t sz)
 				what[at++] = hex[((unsigned char)obj[word + b] >> 4) & 15];
 				what[at++] = hex[(unsigned char)obj[word + b] & 15];
 			}
+			const char *by = " freed by 0x";
+			while (*by != '\0')
+				what[at++] = *by++;
+			for (int shift = 60; shift >= 0; shift -= 4)
+				what[at++] = hex[(freed_by >> shift) & 15];
 			what[at] = '\0';
 			corrupt(what, obj + sizeof(struct obj_header));
 			return;
@@ -208,7 +215,7 @@ void *kzalloc(size_t size)
 	return p;
 }
 
-static void small_free(struct slab *s, char *p)
+static void small_free(struct slab *s, char *p, uint64_t caller)
 {
 	size_t sz = class_size(s->class_index);
 	size_t hdr = HEAP_DEBUG ? sizeof(struct obj_header) : 0;
@@ -239,6 +246,7 @@ static void small_free(struct slab *s, char *p)
 		size = h->size;
 		memset(obj, POISON_BYTE, sz);
 		h->state = OBJ_FREED;
+		h->canary_head = caller; /* for a use-after-free report */
 	}
 	*(void **)(void *)p = s->free_list;
 	s->free_list = obj;
@@ -278,7 +286,7 @@ void kfree(void *ptr)
 	} else if ((uintptr_t)p - page == HEADER_SIZE && l->magic == 0) {
 		corrupt("double free", p);
 	} else if ((uintptr_t)p - page > HEADER_SIZE - 1 && s->magic == SLAB_MAGIC) {
-		small_free(s, p);
+		small_free(s, p, (uint64_t)(uintptr_t)__builtin_return_address(0));
 	} else {
 		corrupt("kfree of a pointer that kmalloc did not return", p);
 	}
