@@ -394,3 +394,19 @@ int64_t h_lock(struct harness *h, uint64_t handle, uint64_t cmd, struct tern_fs_
 	}
 	return r;
 }
+
+struct harness H;
+
+int h_setup(void **state)
+{
+	(void)state;
+	h_init(&H, 0);
+	return 0;
+}
+
+int h_teardown(void **state)
+{
+	(void)state;
+	h_finish(&H);
+	return 0;
+}

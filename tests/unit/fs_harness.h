@@ -50,6 +50,12 @@ void h_finish(struct harness *h);
 /* Destroys the service as it is (handles open, waits pending). */
 void h_destroy(struct harness *h);
 
+/* The harness of a test file that needs nothing more, and its cmocka fixtures
+ * (h_init without a page limit before each test, h_finish after it). */
+extern struct harness H;
+int h_setup(void **state);
+int h_teardown(void **state);
+
 /* One request: fills slot, pid and credentials, builds the data slot. */
 int64_t h_call(struct harness *h, struct tern_fs_request *req, const char *path, const char *path2,
 	       const void *input, size_t input_len);

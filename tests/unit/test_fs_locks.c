@@ -19,7 +19,6 @@
 #define PID_D 4
 #define PID_E 5
 
-static struct harness H;
 /* Handles on /f: a and b read-write, r read-only, w write-only. */
 static uint64_t fa, fb, fr, fw;
 

@@ -44,7 +44,6 @@ struct model {
 	uint64_t base_nodes; /* the root and the directories */
 };
 
-static struct harness H;
 static struct model M;
 
 static void path_of(int p, char *buf)

@@ -30,21 +30,6 @@ struct cpio_meta {
 	uint32_t ino, mode, uid, gid, nlink, mtime, rdev_major, rdev_minor;
 };
 
-static struct harness H;
-
-static int setup(void **state)
-{
-	(void)state;
-	h_init(&H, 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_finish(&H);
-	return 0;
-}
 
 static void emit(struct cpio_buf *b, const void *p, size_t n)
 {
@@ -454,17 +439,17 @@ static void test_under_mounts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_basic_tree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hard_links, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replace_merge_and_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_entries_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concatenated_archives, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_everywhere, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_corruption, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_of_space, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_under_mounts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mode_bits_masked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_basic_tree, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_hard_links, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_replace_merge_and_root, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_entries_skipped, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_concatenated_archives, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_everywhere, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_random_corruption, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_space, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_under_mounts, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_mode_bits_masked, h_setup, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

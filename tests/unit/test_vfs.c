@@ -15,21 +15,6 @@
 #define LONG_NAME 300
 #define TEXT_MAX 8192
 
-static struct harness H;
-
-static int setup(void **state)
-{
-	(void)state;
-	h_init(&H, 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_finish(&H);
-	return 0;
-}
 
 static uint64_t ino_of(const char *path, uint64_t flags)
 {
@@ -652,21 +637,21 @@ static void test_permissions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_root_and_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dots_and_slashes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_relative_to_handle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlink_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_name_lengths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_flags, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_rmdir_unlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mknod, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_standard_mounts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_redirect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_decoding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_and_empty, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_dots_and_slashes, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_relative_to_handle, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_limit, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_name_lengths, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_open_flags, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_rmdir_unlink, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_mknod, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_rename, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_link, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_standard_mounts, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_proc_redirect, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_request_decoding, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_permissions, h_setup, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,21 +17,6 @@
 #define TEXT_MAX 8192
 #define BIG (5 * PAGE + 123)
 
-static struct harness H;
-
-static int setup(void **state)
-{
-	(void)state;
-	h_init(&H, 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_finish(&H);
-	return 0;
-}
 
 static uint64_t must_open(const char *path, uint64_t flags, uint32_t mode)
 {
@@ -728,23 +713,23 @@ static void test_destroy_busy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_write_read_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_holes_and_sparse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tail_kept_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_append_and_access_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_undo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fallocate_and_seek, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_getdents, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_getpath, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tmpfile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_busy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_page_limit_and_statfs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_small_output_buffers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_getpath_too_long, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_usage_returns_to_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_read_roundtrip, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_holes_and_sparse, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_tail_kept_zero, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_append_and_access_modes, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_write_undo, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_write_limits, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_copy, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_fallocate_and_seek, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_getdents, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_getpath, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_tmpfile, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_text_busy, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_page_limit_and_statfs, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_small_output_buffers, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_getpath_too_long, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_usage_returns_to_zero, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_busy, h_setup, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,18 +149,30 @@ static int regular_only(const struct ramfs_node *node)
 	return (node->mode & S_IFMT) == S_IFREG ? 0 : -EINVAL;
 }
 
-int64_t op_read_pages(struct fs *fs, struct fs_call *c)
+/* The handle of a PAGES request: readable or writable as asked, a regular
+ * file, and no arg0 bits but `allowed`. */
+static int pages_handle(struct fs *fs, const struct fs_call *c, bool write, uint64_t allowed, struct handle **out)
 {
 	struct handle *h;
 	int err = data_handle(fs, c->req.handle, &h);
 	if (err != 0)
 		return err;
-	if (!h->readable)
+	if (write ? !h->writable : !h->readable)
 		return -EBADF;
 	if ((err = regular_only(h->node)) != 0)
 		return err;
-	if (c->req.arg0 & ~(uint64_t)TERN_PAGES_ALLOCATE)
+	if (c->req.arg0 & ~allowed)
 		return -EINVAL;
+	*out = h;
+	return 0;
+}
+
+int64_t op_read_pages(struct fs *fs, struct fs_call *c)
+{
+	struct handle *h;
+	int err = pages_handle(fs, c, false, TERN_PAGES_ALLOCATE, &h);
+	if (err != 0)
+		return err;
 	struct ramfs_node *node = h->node;
 	uint64_t offset = c->req.offset, len = c->req.len;
 	fs_accessed(fs, node);
@@ -176,15 +188,9 @@ int64_t op_read_pages(struct fs *fs, struct fs_call *c)
 int64_t op_write_pages(struct fs *fs, struct fs_call *c)
 {
 	struct handle *h;
-	int err = data_handle(fs, c->req.handle, &h);
+	int err = pages_handle(fs, c, true, TERN_PAGES_APPEND, &h);
 	if (err != 0)
 		return err;
-	if (!h->writable)
-		return -EBADF;
-	if ((err = regular_only(h->node)) != 0)
-		return err;
-	if (c->req.arg0 & ~(uint64_t)TERN_PAGES_APPEND)
-		return -EINVAL;
 	struct ramfs_node *node = h->node;
 	uint64_t offset = (c->req.arg0 & TERN_PAGES_APPEND) ? node->size : c->req.offset;
 	uint64_t len = c->req.len;
