@@ -13,7 +13,9 @@
 #include "fd/tty.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 #include "mm/phys.h"
+#include "mm/scratch.h"
 #include "mm/pmm.h"
 #include "mm/vmspace.h"
 #include "proc/process.h"
@@ -507,23 +509,48 @@ static int format_strings(const struct procfs_who *w, bool environment, struct p
 	return 0;
 }
 
-static void format_maps_locked(struct procfs_text *t, struct vmspace *vs)
+/* One line of maps, gathered under the space's lock; a file's name comes after it. */
+struct map_line {
+	uint64_t start, end, offset;
+	unsigned prot;
+	bool shared;
+	const char *name;         /* [stack], [heap] ... or NULL */
+	struct vm_object *object; /* a file's, with a reference (its name is asked for unlocked) */
+};
+
+/* Linux's split of a 64-bit dev_t into major and minor (new_decode_dev's inverse of makedev). */
+static unsigned dev_major(uint64_t dev)
 {
-	for (struct list_node *n = vs->vmas.next; n != &vs->vmas; n = n->next) {
-		const struct vma *v = list_entry(n, struct vma, link);
-		const char *name = NULL;
-		uint64_t offset = 0;
+	return (unsigned)(((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffull));
+}
+
+static unsigned dev_minor(uint64_t dev)
+{
+	return (unsigned)((dev & 0xff) | ((dev >> 12) & ~0xffull));
+}
+
+/* The regions, at most cap of them; their number. Caller holds the space's lock. */
+static size_t gather_maps_locked(struct vmspace *vs, struct map_line *lines, size_t cap)
+{
+	size_t n = 0;
+	for (struct list_node *l = vs->vmas.next; l != &vs->vmas && n < cap; l = l->next) {
+		const struct vma *v = list_entry(l, struct vma, link);
+		struct map_line *m = &lines[n++];
+		*m = (struct map_line){.start = v->start, .end = v->end, .prot = v->prot,
+				       .shared = (v->flags & VMA_SHARED) != 0};
 		if (v->flags & VMA_GROWSDOWN)
-			name = "[stack]";
+			m->name = "[stack]";
 		else if (v->object == NULL && v->start <= vs->brk && v->end >= vs->brk_start)
-			name = "[heap]";
+			m->name = "[heap]";
 		else if (v->object != NULL && v->object->kind == VM_OBJECT_ANON && (v->flags & VMA_SHARED))
-			name = SHARED_ANON_NAME;
-		/* File regions: the I/O server's files have no name the kernel could show here yet. */
-		if (v->object != NULL && v->object->kind == VM_OBJECT_FILE)
-			offset = v->offset;
-		procfs_format_map(t, v->start, v->end, v->prot, (v->flags & VMA_SHARED) != 0, offset, 0, 0, 0, name);
+			m->name = SHARED_ANON_NAME;
+		if (v->object != NULL && v->object->kind == VM_OBJECT_FILE) {
+			m->offset = v->offset;
+			if (v->object->ops->describe != NULL && vm_object_tryget(v->object))
+				m->object = v->object;
+		}
 	}
+	return n;
 }
 
 static int format_maps(const struct procfs_who *w, struct procfs_text *t)
@@ -534,11 +561,41 @@ static int format_maps(const struct procfs_who *w, struct procfs_text *t)
 
 	if (err != 0 || vs == NULL)
 		return err;
-	/* Order: a vmspace lock > heap (the text grows inside). */
+	/* Gathered under the lock, formatted after it: a file's name is the I/O server's
+	 * to give (a request that sleeps). Regions added meanwhile wait for the next read. */
 	spin_lock(&vs->lock);
-	format_maps_locked(t, vs);
+	size_t count = 0;
+	for (struct list_node *l = vs->vmas.next; l != &vs->vmas; l = l->next)
+		count++;
+	spin_unlock(&vs->lock);
+	struct map_line *lines = kmalloc((count + 1) * sizeof(*lines));
+	char *path = scratch_get();
+	if (lines == NULL || path == NULL) {
+		kfree(lines);
+		scratch_put(path);
+		vmspace_put(vs);
+		return -ENOMEM;
+	}
+	spin_lock(&vs->lock);
+	size_t n = gather_maps_locked(vs, lines, count + 1);
 	spin_unlock(&vs->lock);
 	vmspace_put(vs);
+	for (size_t i = 0; i < n; i++) {
+		struct map_line *m = &lines[i];
+		uint64_t dev = 0, ino = 0, base = 0;
+		const char *name = m->name;
+		if (m->object != NULL) {
+			if (m->object->ops->describe(m->object, path, PATH_MAX, &dev, &ino, &base) == 0) {
+				name = path;
+				m->offset += base; /* the object starts at that file offset */
+			}
+			vm_object_put(m->object);
+		}
+		procfs_format_map(t, m->start, m->end, m->prot, m->shared, m->offset, dev_major(dev), dev_minor(dev),
+				  ino, name);
+	}
+	scratch_put(path);
+	kfree(lines);
 	return 0;
 }
 

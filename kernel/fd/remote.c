@@ -548,9 +548,22 @@ static void mapping_release(struct vm_object *o)
 	kfree(m);
 }
 
+static int mapping_describe(struct vm_object *o, char *path, size_t cap, uint64_t *dev, uint64_t *ino,
+			    uint64_t *base)
+{
+	struct mapping_source *m = o->source;
+
+	*base = m->base;
+	*dev = rf(m->file)->dev;
+	*ino = rf(m->file)->ino;
+	int n = remote_getpath(m->file, path, cap);
+	return n < 0 ? n : 0;
+}
+
 static const struct vm_object_ops mapping_ops = {
 	.fill = mapping_fill,
 	.release = mapping_release,
+	.describe = mapping_describe,
 };
 
 static struct vm_object *remote_mmap_object(struct file *f, uint64_t offset, uint64_t len, bool shared)

@@ -49,6 +49,10 @@ struct vm_object_ops {
 	 */
 	int (*fill)(struct vm_object *o, uint64_t index, bool shared, uint64_t *pa);
 	void (*release)(struct vm_object *o);
+	/* For /proc/<pid>/maps: the file's absolute path (NUL-terminated in path), device,
+	 * inode and the file offset of the object's first page; 0 or -errno. May sleep.
+	 * Optional. */
+	int (*describe)(struct vm_object *o, char *path, size_t cap, uint64_t *dev, uint64_t *ino, uint64_t *base);
 };
 
 /* Backing store shared between regions (reference counted). */

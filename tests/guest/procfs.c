@@ -22,11 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -241,6 +243,34 @@ static void test_strings(int argc, char **argv, char **envp)
 	snprintf(line, sizeof(line), "Max open files            %-20lu %-20lu files     ", (unsigned long)rl.rlim_cur,
 		 (unsigned long)rl.rlim_max);
 	check(has_line(text, line), "Max open files line is getrlimit's");
+}
+
+/* A mapped file's line in maps: its offset, device, inode and absolute path. */
+static void test_file_maps(const char *cwd)
+{
+	static char text[65536];
+	char path[PATH_MAX + 16], want[PATH_MAX + 64];
+
+	section("a mapped file in maps");
+	snprintf(path, sizeof(path), "%s/procfs.map", cwd);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	check(fd >= 0 && ftruncate(fd, 3 * 4096) == 0, "a 3-page file");
+	struct stat st;
+	fstat(fd, &st);
+	void *p = mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, fd, 4096);
+	check(p != MAP_FAILED, "mapped from offset 4096");
+	check(read_file("/proc/self/maps", text, sizeof(text)) > 0, "read maps");
+	snprintf(want, sizeof(want), "%lx-%lx r--s 00001000 %02x:%02x %lu", (unsigned long)p,
+		 (unsigned long)p + 2 * 4096, major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+	char *line = strstr(text, want);
+	char *end = line != NULL ? strchr(line, '\n') : NULL;
+	check(line != NULL, "its range, offset, device and inode");
+	check(end != NULL && (size_t)(end - line) > strlen(path) &&
+		      strncmp(end - strlen(path), path, strlen(path)) == 0 && end[-(long)strlen(path) - 1] == ' ',
+	      "and its path");
+	munmap(p, 2 * 4096);
+	close(fd);
+	unlink(path);
 }
 
 /* ---------------------------------------------------------------- links */
@@ -682,6 +712,7 @@ int main(int argc, char **argv, char **envp)
 	}
 	test_stat_and_status();
 	test_strings(argc, argv, envp);
+	test_file_maps(cwd);
 	test_links(cwd);
 	test_fd_links(cwd);
 	test_listings();
