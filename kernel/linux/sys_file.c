@@ -1355,14 +1355,19 @@ SYSCALL(copy_file_range)
 	err = count == 0 ? 0 : server_copy(in, from, out, to, count);
 	if (err > 0) {
 		int64_t nf = (int64_t)(from + (uint64_t)err), nt = (int64_t)(to + (uint64_t)err);
-		if (uin != 0)
-			copy_to_user(uin, &nf, sizeof(nf));
-		else
+		/* Linux: the data is copied, but an offset it cannot write back makes it EFAULT. */
+		if (uin != 0) {
+			if (copy_to_user(uin, &nf, sizeof(nf)) != 0)
+				err = -EFAULT;
+		} else {
 			in->pos = (uint64_t)nf;
-		if (uout != 0)
-			copy_to_user(uout, &nt, sizeof(nt));
-		else
+		}
+		if (uout != 0) {
+			if (copy_to_user(uout, &nt, sizeof(nt)) != 0)
+				err = -EFAULT;
+		} else {
 			out->pos = (uint64_t)nt;
+		}
 	}
 done:
 	if (in != NULL)

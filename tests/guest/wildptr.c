@@ -103,6 +103,30 @@ static long p_readlink_buf(void *p) { return SYS(SYS_readlink, "data/link", p, 6
 static long p_access(void *p) { return SYS(SYS_access, p, F_OK); }
 static long p_faccessat(void *p) { return SYS(SYS_faccessat, AT_FDCWD, p, F_OK); }
 static long p_getcwd(void *p) { return SYS(SYS_getcwd, p, 4096); }
+
+/* File calls the I/O server answers: the kernel copies every path and record before
+ * a request leaves, so a wild pointer is EFAULT here as on Linux. "wild.tmp" is a
+ * scratch file in the test directory (made before the table, removed after it). */
+static long p_mkdir(void *p) { return SYS(SYS_mkdir, p, 0755); }
+static long p_unlink(void *p) { return SYS(SYS_unlink, p); }
+static long p_rmdir(void *p) { return SYS(SYS_rmdir, p); }
+static long p_rename_new(void *p) { return SYS(SYS_rename, "wild.none", p); }
+static long p_link_new(void *p) { return SYS(SYS_link, "wild.tmp", p); }
+static long p_symlink_target(void *p) { return SYS(SYS_symlink, p, "wild.none"); }
+static long p_chmod(void *p) { return SYS(SYS_chmod, p, 0644); }
+static long p_truncate(void *p) { return SYS(SYS_truncate, p, 0); }
+static long p_utimensat_times(void *p) { return SYS(SYS_utimensat, AT_FDCWD, "wild.tmp", p, 0); }
+static long p_statfs_buf(void *p) { return SYS(SYS_statfs, "wild.tmp", p); }
+static long p_fcntl_lock(void *p) { return SYS(SYS_fcntl, file_fd, F_GETLK, p); }
+static long p_sendfile_off(void *p) { return SYS(SYS_sendfile, null_fd, file_fd, p, 1); }
+static long p_copy_range_off(void *p)
+{
+	int out = open("wild.tmp", O_WRONLY);
+	long r = SYS(SYS_copy_file_range, file_fd, p, out, NULL, 1, 0);
+	close(out);
+	return r;
+}
+
 static long p_chdir(void *p) { return SYS(SYS_chdir, p); }
 static long p_execve_path(void *p)
 {
@@ -331,6 +355,20 @@ static const struct probe {
 	{"access(P)", p_access, EF5 " ENOENT", NULL},
 	{"faccessat(AT_FDCWD, P)", p_faccessat, EF5 " ENOENT", NULL},
 	{"getcwd(P, 4096)", p_getcwd, E6("EFAULT"), NULL},
+	{"mkdir(P)", p_mkdir, EF5 " ENOENT", NULL},
+	{"unlink(P)", p_unlink, EF5 " ENOENT", NULL},
+	{"rmdir(P)", p_rmdir, EF5 " ENOENT", NULL},
+	{"rename(missing, P)", p_rename_new, EF5 " ENOENT", NULL},
+	{"link(file, P)", p_link_new, EF5 " ENOENT", NULL},
+	{"symlink(P, name)", p_symlink_target, EF5 " ENOENT", "rodata: an empty target"},
+	{"chmod(P)", p_chmod, EF5 " ENOENT", NULL},
+	{"truncate(P, 0)", p_truncate, EF5 " ENOENT", NULL},
+	{"utimensat(file, P, 0)", p_utimensat_times, "ok=0 EFAULT EFAULT EFAULT EFAULT ok=0",
+	 "NULL: both times now; rodata: both times the epoch"},
+	{"statfs(file, P)", p_statfs_buf, E6("EFAULT"), NULL},
+	{"fcntl(file, F_GETLK, P)", p_fcntl_lock, E6("EFAULT"), NULL},
+	{"sendfile(null, file, P, 1)", p_sendfile_off, "ok=1 " EF5, "NULL: the input's own offset"},
+	{"copy_file_range(file, P, out, NULL, 1)", p_copy_range_off, "ok=1 " EF5, "NULL: the input's own offset"},
 	{"chdir(P)", p_chdir, EF5 " ENOENT", NULL},
 	{"execve(P, argv, envp)", p_execve_path, EF5 " ENOENT", NULL},
 	{"execve(self, P, envp)", p_execve_argv, "exec EFAULT EFAULT EFAULT EFAULT exec",
@@ -628,7 +666,10 @@ int main(int argc, char **argv)
 	ep_idle = epoll_create1(0);
 	epoll_ctl(ep_idle, EPOLL_CTL_ADD, empty_rd, &ev);
 
+	close(open("wild.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644));
 	test_table();
+	unlink("wild.tmp");
+	unlink("wild.none");
 	test_implicit();
 	return check_done();
 }
