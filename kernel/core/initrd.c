@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "lib/cpio.h"
 #include "mm/phys.h"
+#include "mm/pmm.h"
 
 /* Set once during boot. */
 static const void *archive;
@@ -62,6 +63,19 @@ const void *initrd_data(size_t *size)
 {
 	*size = archive_size;
 	return archive;
+}
+
+size_t initrd_release(void)
+{
+	uint64_t start = archive_phys, end = archive_phys + archive_size;
+
+	if (archive == NULL)
+		return 0;
+	archive = NULL;
+	archive_size = 0;
+	archive_phys = 0;
+	pmm_release_reserved(start, end);
+	return (size_t)(end - start);
 }
 
 void initrd_range(uint64_t *phys, size_t *size)

@@ -12,6 +12,9 @@ bool initrd_init(void);
 const void *initrd_data(size_t *size);
 /* Its physical range (for mapping it, read-only, into the I/O server). */
 void initrd_range(uint64_t *phys, size_t *size);
+/* Gives the archive's memory back to the page allocator (nobody may use it any more):
+ * the archive is gone afterwards (initrd_find: ENOENT). Returns the bytes given back. */
+size_t initrd_release(void);
 /*
  * A regular file of the archive by its path ("/sbin/iod"; symlinks are not
  * followed): the I/O server's own program is loaded from here, since nothing

@@ -27,6 +27,7 @@
 static struct process *server;   /* set once at start */
 static struct channel *channel;  /* set by TERN_SYS_SERVE */
 static bool serving;
+static struct vm_object *initrd_object; /* the archive as mapped for the server (a reference) */
 
 static struct spinlock tail_lock = SPINLOCK_INIT("io-server-log");
 static char tail[LOG_TAIL_SIZE];  /* a ring of its last output */
@@ -138,6 +139,24 @@ void io_server_start(const char *path)
 	sched_start(server->leader);
 }
 
+/*
+ * The archive's pages go back to the allocator once the server serves (its files
+ * are in the server's memory by then, and its own image was copied at exec),
+ * unless the server still maps them (then they stay, said once).
+ */
+static void release_initrd(void)
+{
+	if (initrd_object != NULL && __atomic_load_n(&initrd_object->refs, __ATOMIC_ACQUIRE) != 1) {
+		pr_warn("initrd: the I/O server still maps the archive; its memory stays in use\n");
+		return;
+	}
+	vm_object_put(initrd_object);
+	initrd_object = NULL;
+	size_t bytes = initrd_release();
+	if (bytes > 0)
+		pr_info("initrd: %zu KiB given back\n", bytes >> 10);
+}
+
 long io_server_serve(uint64_t uinfo)
 {
 	struct process *p = current_process();
@@ -160,6 +179,7 @@ long io_server_serve(uint64_t uinfo)
 	}
 	serving = true;
 	remote_attach(ch, p->vm);
+	release_initrd();
 	pr_info("tern: the I/O server is up; starting %s\n", kernel_options.init);
 	proc_start_init(kernel_options.init);
 	return 0;
@@ -194,7 +214,7 @@ long io_server_initrd(uint64_t uinfo)
 
 	if (!(p->caps & TERN_CAP_FS_SERVER))
 		return -EPERM;
-	initrd_range(&phys, &size);
+	initrd_range(&phys, &size); /* size 0 once given back */
 	if (size == 0)
 		return -ENOENT;
 	/* Read-only and never writable: the archive is the boot loader's, shared with nobody. */
@@ -204,9 +224,14 @@ long io_server_initrd(uint64_t uinfo)
 	if (o == NULL)
 		return -ENOMEM;
 	int64_t addr = vmspace_map(p->vm, 0, span, VM_PROT_READ, VMA_SHARED | VMA_NOWRITE, o, 0, false, false);
-	vm_object_put(o);
-	if (addr < 0)
+	if (addr < 0) {
+		vm_object_put(o);
 		return addr;
+	}
+	/* Our reference tells at tern_serve whether any mapping of it is left. */
+	struct vm_object *old = initrd_object;
+	initrd_object = o;
+	vm_object_put(old);
 	info.address = (uint64_t)addr + (phys - base);
 	info.size = size;
 	if (copy_to_user(uinfo, &info, sizeof(info)) != 0)

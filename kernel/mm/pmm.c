@@ -157,6 +157,17 @@ uint64_t pmm_alloc_zeroed(unsigned order)
 	return pa;
 }
 
+void pmm_release_reserved(uint64_t start, uint64_t end)
+{
+	start = align_up(start, PAGE_SIZE);
+	end = align_down(end, PAGE_SIZE);
+	if (start >= end)
+		return;
+	uint64_t flags = spin_lock_irqsave(&pmm_lock);
+	buddy_add_range(&buddy, start >> PAGE_SHIFT, end >> PAGE_SHIFT);
+	spin_unlock_irqrestore(&pmm_lock, flags);
+}
+
 void pmm_free(uint64_t pa, unsigned order)
 {
 	uint64_t flags = spin_lock_irqsave(&pmm_lock);

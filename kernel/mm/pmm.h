@@ -35,6 +35,8 @@ uint64_t pmm_alloc_zeroed(unsigned order);
 uint64_t pmm_alloc_pages_contiguous(unsigned order);
 /* Frees a block; a double or invalid free is a kernel bug and panics. */
 void pmm_free(uint64_t pa, unsigned order);
+/* Hands the whole pages of [start, end), reserved at boot (the initramfs), to the allocator. */
+void pmm_release_reserved(uint64_t start, uint64_t end);
 
 /*
  * Reference counts of single pages shared by address spaces (copy-on-write,

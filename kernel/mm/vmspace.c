@@ -72,6 +72,21 @@ struct vm_object *vm_object_data(const void *data, uint64_t size)
 	return o;
 }
 
+struct vm_object *vm_object_data_copy(const void *data, uint64_t size)
+{
+	void *copy = kmalloc(size > 0 ? size : 1);
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, data, size);
+	struct vm_object *o = vm_object_data(copy, size);
+	if (o == NULL) {
+		kfree(copy);
+		return NULL;
+	}
+	o->owns_data = true;
+	return o;
+}
+
 struct vm_object *vm_object_phys(uint64_t phys, uint64_t size, bool uncached)
 {
 	struct vm_object *o = kzalloc(sizeof(*o));
@@ -132,6 +147,8 @@ void vm_object_put(struct vm_object *o)
 	}
 	if (o->kind == VM_OBJECT_FILE && o->ops->release != NULL)
 		o->ops->release(o);
+	if (o->owns_data)
+		kfree((void *)(uintptr_t)o->data);
 	kfree(o);
 }
 

@@ -66,6 +66,7 @@ struct vm_object {
 	uint64_t size;
 	uint64_t phys;          /* PHYS: the first physical address */
 	bool uncached;          /* PHYS: device memory */
+	bool owns_data;         /* DATA: data is the object's own copy (freed with it) */
 	const struct vm_object_ops *ops; /* FILE */
 	void *source;           /* FILE: the ops' own (the open file) */
 };
@@ -135,6 +136,8 @@ bool vmspace_range_ok(struct vmspace *vs, uint64_t addr, uint64_t len, unsigned 
 
 struct vm_object *vm_object_anon(uint64_t size);
 struct vm_object *vm_object_data(const void *data, uint64_t size);
+/* The same over a private copy of the bytes (the source may go away afterwards); NULL when out of memory. */
+struct vm_object *vm_object_data_copy(const void *data, uint64_t size);
 /* Physical memory [phys, phys + size) mapped as is (uncached: device memory). */
 struct vm_object *vm_object_phys(uint64_t phys, uint64_t size, bool uncached);
 /* An object of `size` bytes whose pages ops->fill provides; ops->release(o) at the last put. */

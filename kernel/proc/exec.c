@@ -293,8 +293,8 @@ static int map_image(struct vmspace *vs, const struct exec_file *f, const struct
 			if (f->file != NULL)
 				obj = f->file->ops->mmap_object(f->file, file_start, (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1),
 							       false);
-			else
-				obj = vm_object_data(f->data + file_start, bytes);
+			else /* a copy: the archive is given back once the I/O server serves */
+				obj = vm_object_data_copy(f->data + file_start, bytes);
 			if (obj == NULL)
 				return -ENOMEM;
 			if (f->file != NULL) {

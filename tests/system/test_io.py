@@ -3,6 +3,8 @@ says why and powers off; its device grants work on real (emulated) devices and a
 refused to everybody else. (The file API itself is compared with Linux in
 test_guest.py.)"""
 
+import re
+
 import pytest
 
 from conftest import BUILD, STATUS_OK, boot, qemu
@@ -68,3 +70,16 @@ def test_ordinary_programs_get_eperm_for_every_device_call():
     r = boot("init=/tests/runner quiet -- /tests nodevice", initrd=BUILD / "test-initrd.img", timeout=60)
     assert "nodevice: PASS" in r.output, r.output
     assert r.returncode == STATUS_OK
+
+
+def test_initramfs_memory_is_given_back_once_the_server_serves():
+    # The server copied the archive into its RAM file system (and its own image was
+    # copied at exec): the kernel returns the archive's pages to the allocator.
+    r = boot('init=/bin/sh -- -c "cat /proc/meminfo"', timeout=60)
+    assert r.returncode == STATUS_OK
+    archive_kib = int(re.search(r"initrd: \d+ entries, \d+ bytes of file data, (\d+) KiB archive", r.output).group(1))
+    given = int(re.search(r"initrd: (\d+) KiB given back", r.output).group(1))
+    assert archive_kib - 8 <= given <= archive_kib
+    total = int(re.search(r"MemTotal:\s+(\d+) kB", r.output).group(1))
+    free = int(re.search(r"MemFree:\s+(\d+) kB", r.output).group(1))
+    assert total - free < 8 * 1024  # kernel, server, init and shell: the archive is not held
