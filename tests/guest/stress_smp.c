@@ -85,8 +85,9 @@ static void *pingpong(void *arg)
 		syscall(SYS_futex, &p->turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 		clock_check();
 	}
-	/* Let the partner out too. */
-	atomic_store(&p->turn, !s->me);
+	/* Wake the partner to see `stop` (its waits time out anyway). The turn is left
+	 * alone: handing it over here could give the partner one pass too many after it
+	 * had already passed the turn back (a false "lost alternation"). */
 	syscall(SYS_futex, &p->turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	return NULL;
 }
