@@ -18,15 +18,21 @@
 #define ID_UNCHANGED UINT32_MAX
 #define NSEC_PER_SEC 1000000000
 
+/* The node a "dir, path" request names (its own handle's with an empty path and AT_EMPTY_PATH). */
+static int find_node(struct fs *fs, const struct fs_call *c, uint64_t at_flags, bool follow, struct fs_loc *loc)
+{
+	struct walker w;
+	walker_init(&w, fs);
+	return walk_at(&w, c->req.handle, c->path, c->path_len, at_flags, follow, loc);
+}
+
 int64_t op_stat(struct fs *fs, struct fs_call *c)
 {
 	uint64_t flags = c->req.arg0;
 	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
-	struct walker w;
 	struct fs_loc loc;
-	walker_init(&w, fs);
-	int err = walk_at(&w, c->req.handle, c->path, c->path_len, flags, !(flags & AT_SYMLINK_NOFOLLOW), &loc);
+	int err = find_node(fs, c, flags, !(flags & AT_SYMLINK_NOFOLLOW), &loc);
 	if (err != 0)
 		return err;
 	fs_fill_stat(&loc, &c->resp->stat);
@@ -40,10 +46,8 @@ int64_t op_access(struct fs *fs, struct fs_call *c)
 		return -EINVAL;
 	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
 		return -EINVAL;
-	struct walker w;
 	struct fs_loc loc;
-	walker_init(&w, fs);
-	int err = walk_at(&w, c->req.handle, c->path, c->path_len, flags, !(flags & AT_SYMLINK_NOFOLLOW), &loc);
+	int err = find_node(fs, c, flags, !(flags & AT_SYMLINK_NOFOLLOW), &loc);
 	if (err != 0)
 		return err;
 	return perm_check(fs, loc.node, (unsigned)mode);
@@ -54,10 +58,8 @@ int64_t op_readlink(struct fs *fs, struct fs_call *c)
 	uint64_t flags = c->req.arg0;
 	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	struct walker w;
 	struct fs_loc loc;
-	walker_init(&w, fs);
-	int err = walk_at(&w, c->req.handle, c->path, c->path_len, flags, false, &loc);
+	int err = find_node(fs, c, flags, false, &loc);
 	if (err != 0)
 		return err;
 	struct ramfs_node *node = loc.node;
@@ -77,10 +79,8 @@ int64_t op_statfs(struct fs *fs, struct fs_call *c)
 		return -EINVAL;
 	if (c->out_cap < sizeof(struct tern_fs_statfs))
 		return -EINVAL;
-	struct walker w;
 	struct fs_loc loc;
-	walker_init(&w, fs);
-	int err = walk_at(&w, c->req.handle, c->path, c->path_len, flags, !(flags & AT_SYMLINK_NOFOLLOW), &loc);
+	int err = find_node(fs, c, flags, !(flags & AT_SYMLINK_NOFOLLOW), &loc);
 	if (err != 0)
 		return err;
 	/* One page pool serves every mount, as one memory does on Linux. */
@@ -170,10 +170,8 @@ int64_t op_setattr(struct fs *fs, struct fs_call *c)
 		return -EINVAL;
 	if (!c->have_in)
 		return -EINVAL;
-	struct walker w;
 	struct fs_loc loc;
-	walker_init(&w, fs);
-	int err = walk_at(&w, c->req.handle, c->path, c->path_len, flags, !(flags & AT_SYMLINK_NOFOLLOW), &loc);
+	int err = find_node(fs, c, flags, !(flags & AT_SYMLINK_NOFOLLOW), &loc);
 	if (err != 0)
 		return err;
 	struct handle *h = c->path_len == 0 ? handle_find(fs, c->req.handle) : NULL;

@@ -55,14 +55,19 @@ static int walk_new_name(struct fs *fs, struct walker *w, uint64_t handle, const
 	return 0;
 }
 
-int64_t op_mkdir(struct fs *fs, struct fs_call *c)
+/* MKDIR, MKNOD and SYMLINK: the place of the new name, which may be made there. */
+static int new_name(struct fs *fs, const struct fs_call *c, bool dir_ok, struct walk_last *last)
 {
 	struct walker w;
-	struct walk_last last;
 	walker_init(&w, fs);
-	int err = walk_new_name(fs, &w, c->req.handle, c->path, c->path_len, true, &last);
-	if (err == 0)
-		err = perm_may_create(fs, last.dir.node);
+	int err = walk_new_name(fs, &w, c->req.handle, c->path, c->path_len, dir_ok, last);
+	return err != 0 ? err : perm_may_create(fs, last->dir.node);
+}
+
+int64_t op_mkdir(struct fs *fs, struct fs_call *c)
+{
+	struct walk_last last;
+	int err = new_name(fs, c, true, &last);
 	if (err != 0)
 		return err;
 	uint32_t mode = S_IFDIR | ((uint32_t)c->req.arg0 & (0777u | S_ISVTX));
@@ -88,12 +93,8 @@ int64_t op_mknod(struct fs *fs, struct fs_call *c)
 	default:
 		return -EINVAL;
 	}
-	struct walker w;
 	struct walk_last last;
-	walker_init(&w, fs);
-	int err = walk_new_name(fs, &w, c->req.handle, c->path, c->path_len, false, &last);
-	if (err == 0)
-		err = perm_may_create(fs, last.dir.node);
+	int err = new_name(fs, c, false, &last);
 	if (err != 0)
 		return err;
 	bool device = (mode & S_IFMT) == S_IFCHR || (mode & S_IFMT) == S_IFBLK;
@@ -107,12 +108,8 @@ int64_t op_symlink(struct fs *fs, struct fs_call *c)
 {
 	if (c->path2_len == 0)
 		return -ENOENT;
-	struct walker w;
 	struct walk_last last;
-	walker_init(&w, fs);
-	int err = walk_new_name(fs, &w, c->req.handle, c->path, c->path_len, false, &last);
-	if (err == 0)
-		err = perm_may_create(fs, last.dir.node);
+	int err = new_name(fs, c, false, &last);
 	if (err != 0)
 		return err;
 	return fs_make_node(fs, last.dir.node, last.name, last.len, S_IFLNK | 0777u, 0, c->path2, c->path2_len, NULL);
